@@ -1,0 +1,1 @@
+"""Custom actions of the assistant (rasa_sdk), split by flow: booking, lookup, greeting."""

@@ -1,0 +1,217 @@
+"""The booking flow around the forms: start, read back, send, correct, stop."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import (
+    FORM_SLOTS,
+    idempotency_key,
+    latest_intent,
+    settings,
+    transcript,
+    unit_of_work,
+)
+from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, SKIPPED, received_text, review_text
+from bot.store.requests import NewRequest, create_request
+
+logger = logging.getLogger(__name__)
+
+FIELD_SYNONYMS = {
+    "name": "full_name",
+    "full name": "full_name",
+    "number": "phone",
+    "phone number": "phone",
+    "telephone": "phone",
+    "mobile": "phone",
+    "e-mail": "email",
+    "mail": "email",
+    "email address": "email",
+    "date": "preferred_date",
+    "day": "preferred_date",
+    "time": "preferred_time",
+    "time of day": "preferred_time",
+    "reason for visit": "reason",
+}
+
+
+def _clear_form() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "form_blocker", "request_kind")] + [
+        SlotSet("form_failures", 0)
+    ]
+
+
+def _kind(tracker: Tracker) -> str:
+    return tracker.get_slot("request_kind") or "appointment"
+
+
+def _form_of(kind: str) -> str:
+    return "callback_form" if kind == "callback" else "appointment_form"
+
+
+def _present(value: str | None) -> str | None:
+    return None if value in (None, "", SKIPPED) else value
+
+
+class ActionStartRequest(Action):
+    """Marks the start of a request (the idempotency key counts these) and picks the form."""
+
+    def name(self) -> str:
+        return "action_start_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        kind = "callback" if latest_intent(tracker) == "request_callback" else "appointment"
+        if kind == "callback":
+            dispatcher.utter_message(text="Sure, I'll ask the practice to call you back.")
+        elif not tracker.get_slot("full_name"):
+            dispatcher.utter_message(
+                text="I can take your appointment request. The practice will call you to confirm a time."
+            )
+        return [SlotSet("request_kind", kind), SlotSet("form_blocker", None), SlotSet("form_failures", 0)]
+
+
+class ActionReviewRequest(Action):
+    """After a form: read the request back for confirmation, or explain why it stopped."""
+
+    def name(self) -> str:
+        return "action_review_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        kind = _kind(tracker)
+        blocker = tracker.get_slot("form_blocker")
+        if blocker == "no_consent":
+            dispatcher.utter_message(
+                text="I understand. Without your consent the practice can't contact you, so I haven't sent "
+                "or kept anything. If you change your mind, just say 'I'd like an appointment'."
+            )
+            return _clear_form()
+        if blocker == "stuck":
+            dispatcher.utter_message(
+                text="I'm sorry, I'm having trouble with that answer. Nothing has been sent yet. You can try "
+                "again, leave just your name and phone number for a callback, or stop here. You can also "
+                f"call the practice at {settings().practice_phone}.",
+                buttons=[
+                    {
+                        "title": "Try again",
+                        "payload": "/request_callback" if kind == "callback" else "/book_appointment",
+                    },
+                    {"title": "Request a callback", "payload": "/request_callback"},
+                    {"title": "Stop", "payload": "/stop"},
+                ],
+            )
+            return [SlotSet("form_blocker", None)]
+        dispatcher.utter_message(
+            text=review_text(tracker.slots, kind),
+            buttons=[
+                {"title": "Yes, send it", "payload": "/affirm"},
+                {"title": "Change something", "payload": "/correct_field"},
+                {"title": "Cancel", "payload": "/stop"},
+            ],
+        )
+        return []
+
+
+class ActionSubmitRequest(Action):
+    """Store the confirmed request once and give the visitor its reference code."""
+
+    def name(self) -> str:
+        return "action_submit_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        config = settings()
+        kind = _kind(tracker)
+        slots = tracker.slots
+        name, phone, email = (
+            slots.get("full_name"),
+            _present(slots.get("phone")),
+            _present(slots.get("email")),
+        )
+        if not (name and (phone or email) and slots.get("consent")):
+            previous = slots.get("last_reference")
+            dispatcher.utter_message(
+                text=f"Your request {previous} has already been sent."
+                if previous
+                else "There's no request waiting to be sent. Would you like to request an appointment?"
+            )
+            return []
+        new = NewRequest(
+            kind=kind,
+            full_name=name,
+            phone=phone,
+            email=email if kind == "appointment" else None,
+            preferred_date=date.fromisoformat(slots["preferred_date"]) if kind == "appointment" else None,
+            preferred_time=slots.get("preferred_time") if kind == "appointment" else None,
+            reason=slots.get("reason") if kind == "appointment" else None,
+            consent_at=datetime.fromisoformat(slots["consent"]),
+            channel=tracker.get_latest_input_channel(),
+            conversation_id=tracker.sender_id,
+            idempotency_key=idempotency_key(tracker),
+            transcript=transcript(tracker),
+        )
+        try:
+            with unit_of_work()() as session:
+                request, created = create_request(session, new)
+                reference = request.reference
+        except Exception:
+            # No patient details in the log: the request kind and the error type say enough.
+            logger.exception("storing a %s request failed", kind)
+            dispatcher.utter_message(
+                text="I'm sorry, something went wrong on our side and I couldn't send your request. "
+                f"Please call the practice at {config.practice_phone} and they'll take it by phone."
+            )
+            return []
+        logger.info("%s request %s (%s)", kind, reference, "stored" if created else "already stored")
+        dispatcher.utter_message(text=received_text(reference, kind, config.practice_name))
+        return [*_clear_form(), SlotSet("last_reference", reference)]
+
+
+class ActionCorrectField(Action):
+    """Forget one answer so the form asks for it again."""
+
+    def name(self) -> str:
+        return "action_correct_field"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        kind = _kind(tracker)
+        allowed = CALLBACK_FIELDS if kind == "callback" else APPOINTMENT_FIELDS
+        raw = (tracker.get_slot("field") or "").strip().lower()
+        field = FIELD_SYNONYMS.get(raw, raw)
+        events: list[EventType] = [
+            SlotSet("field", None),
+            SlotSet("form_failures", 0),
+            SlotSet("form_blocker", None),
+        ]
+        if field not in allowed:
+            dispatcher.utter_message(
+                text="I can change your name or phone number."
+                if kind == "callback"
+                else "I can change your name, phone, e-mail, date, time of day or reason."
+            )
+            return events
+        events.append(SlotSet(field, None))
+        # Skipping one contact was only allowed because of the other: ask again for both.
+        partner = {"phone": "email", "email": "phone"}.get(field)
+        if partner and tracker.get_slot(partner) == SKIPPED:
+            events.append(SlotSet(partner, None))
+        return events
+
+
+class ActionStopRequest(Action):
+    """Stop whatever form is running; nothing is stored."""
+
+    def name(self) -> str:
+        return "action_stop_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        dispatcher.utter_message(
+            text="OK, I've stopped. Nothing has been sent or stored. "
+            "If you'd like to start again later, just ask."
+        )
+        lookup = [SlotSet(slot, None) for slot in ("lookup_purpose", "lookup_reference", "lookup_contact")]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_clear_form(), *lookup]

@@ -1,0 +1,221 @@
+"""Validation of the appointment and callback forms: one `validate_<slot>` per answer.
+
+Every answer the visitor types while a question is open is taken as that answer; only a clear
+request to stop ends the form. After three failed answers in a row the form stops asking and the
+review step offers a way out instead of looping.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import latest_intent, latest_text, practice_now, settings
+from bot.booking.contact import (
+    clean_name,
+    declines,
+    find_email,
+    find_phone,
+    is_stop_request,
+    normalise_email,
+    normalise_phone,
+)
+from bot.booking.dates import describe_date, read_preferred_date, read_time_of_day
+from bot.booking.reasons import read_reason
+from bot.booking.wording import SKIPPED
+
+MAX_FAILURES = 3
+_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "i agree", "agree", "yes please", "of course"}
+_NO = {"no", "n", "nope", "no thanks", "i don't agree", "i do not agree", "don't", "do not"}
+
+
+def _hours_hint() -> str:
+    hours = settings().practice_hours
+    return f"between {hours.opens:%H:%M} and {hours.closes:%H:%M}"
+
+
+class RequestFormValidator(FormValidationAction):
+    """What the appointment and the callback form share."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        # A blocked form (repeated failures, consent refused) asks nothing more; review explains.
+        return [] if tracker.get_slot("form_blocker") else domain_slots
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Take an answer that NLU misread as "stop" ("Tom Stopford") as the answer it is."""
+        slot = tracker.get_slot("requested_slot")
+        text = latest_text(tracker)
+        if (
+            slot in self.domain_slots(domain)
+            and latest_intent(tracker) == "stop"
+            and not is_stop_request(text)
+            and not text.startswith("/")
+        ):
+            return [SlotSet(slot, text)]
+        return []
+
+    def accept(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {**values, "form_failures": 0}
+
+    def reject(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, message: str) -> dict:
+        failures = int(tracker.get_slot("form_failures") or 0) + 1
+        if failures >= MAX_FAILURES:
+            return {slot: None, "form_failures": 0, "form_blocker": "stuck"}
+        dispatcher.utter_message(text=message)
+        return {slot: None, "form_failures": failures}
+
+    def validate_full_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = clean_name(str(value or ""))
+        if name is None:
+            return self.reject(
+                dispatcher, tracker, "full_name", "Please tell me your full name, for example Jane Smith."
+            )
+        return self.accept({"full_name": name})
+
+    def phone_optional(self) -> bool:
+        return False
+
+    def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        region = settings().phone_region
+        if self.phone_optional() and declines(text):
+            return self.accept({"phone": SKIPPED})
+        phone = normalise_phone(text, region) or find_phone(text, region)
+        if phone:
+            return self.accept({"phone": phone})
+        email = find_email(text)
+        if self.phone_optional() and email:
+            return self.accept({"phone": SKIPPED, "email": email})
+        if declines(text):
+            message = "I need a phone number so the practice can call you back."
+        else:
+            message = "That doesn't look like a complete phone number. Please include the area code."
+        if self.phone_optional():
+            message += " If you'd rather be contacted by e-mail, say 'skip'."
+        return self.reject(dispatcher, tracker, "phone", message)
+
+    def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip().lower().strip(".!")
+        intent = latest_intent(tracker)
+        if intent == "affirm" or text in _YES:
+            return self.accept({"consent": practice_now().isoformat(timespec="seconds")})
+        if intent == "deny" or text in _NO:
+            return {"consent": None, "form_blocker": "no_consent", "form_failures": 0}
+        return self.reject(dispatcher, tracker, "consent", "Please answer yes or no.")
+
+
+class ValidateAppointmentForm(RequestFormValidator):
+    def name(self) -> str:
+        return "validate_appointment_form"
+
+    def phone_optional(self) -> bool:
+        return True
+
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        have_phone = tracker.get_slot("phone") not in (None, SKIPPED)
+        if declines(text):
+            if have_phone:
+                return self.accept({"email": SKIPPED})
+            return self.reject(
+                dispatcher,
+                tracker,
+                "email",
+                "I need an e-mail address or a phone number to reach you. Please type your e-mail address.",
+            )
+        email = normalise_email(text) or find_email(text)
+        if email:
+            return self.accept({"email": email})
+        hint = " Or say 'skip' to leave it out." if have_phone else ""
+        return self.reject(
+            dispatcher, tracker, "email", f"That e-mail address doesn't look right, please check it.{hint}"
+        )
+
+    def validate_preferred_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        config = settings()
+        now = practice_now()
+        answer = read_preferred_date(str(value or ""), now, config.practice_hours, config.phone_region)
+        if answer.value:
+            values: dict[str, Any] = {"preferred_date": answer.value.isoformat()}
+            if answer.time_hint and tracker.get_slot("preferred_time") is None:
+                time_of_day = read_time_of_day(answer.time_hint, config.practice_hours, now)
+                if time_of_day:
+                    values["preferred_time"] = time_of_day
+            return self.accept(values)
+        return self.reject(dispatcher, tracker, "preferred_date", self._date_problem(answer))
+
+    @staticmethod
+    def _date_problem(answer: Any) -> str:
+        hours = settings().practice_hours
+        suggestion = (
+            f" The next day we're open is {describe_date(answer.next_open)}." if answer.next_open else ""
+        )
+        if answer.problem == "past":
+            return f"That date has already passed. Which day would suit you?{suggestion}"
+        if answer.problem == "too_far":
+            return "We take requests up to six months ahead. Please choose an earlier date."
+        if answer.problem == "closed":
+            return (
+                f"The practice is closed that day (we're open {hours.describe_days()}). "
+                f"Would {describe_date(answer.next_open)} work instead?"
+            )
+        return (
+            "Sorry, I couldn't read that as a date. You can say things like 'next Tuesday', "
+            "'Dec 3' or 'tomorrow'."
+        )
+
+    def validate_preferred_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        choice = read_time_of_day(str(value or ""), settings().practice_hours, practice_now())
+        if choice:
+            return self.accept({"preferred_time": choice})
+        return self.reject(
+            dispatcher,
+            tracker,
+            "preferred_time",
+            f"Please choose morning, afternoon or any time, or give a time {_hours_hint()}.",
+        )
+
+    def validate_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        reason = read_reason(str(value or ""))
+        if reason:
+            return self.accept({"reason": reason})
+        if str(value or "").strip().lower() in ("something else", "other"):
+            dispatcher.utter_message(text="Please describe it in a few words, for example 'lower back pain'.")
+            return {"reason": None}
+        return self.reject(
+            dispatcher,
+            tracker,
+            "reason",
+            "Could you describe the reason in a few words (up to 300 characters)?",
+        )
+
+
+class ValidateCallbackForm(RequestFormValidator):
+    def name(self) -> str:
+        return "validate_callback_form"

@@ -1,0 +1,153 @@
+"""The forms' questions. They are actions (`action_ask_<slot>`) so they can depend on the answers so far
+and quote the practice's settings."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import settings
+from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, FIELD_LABELS, SKIPPED
+
+SKIP_BUTTON = [{"title": "Skip", "payload": "skip"}]
+
+
+class Prompt(Action, ABC):
+    """One question; `ask` returns its text and buttons for the conversation so far."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @abstractmethod
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        text, buttons = self.ask(tracker)
+        dispatcher.utter_message(text=text, buttons=buttons or None)
+        return []
+
+
+class AskFullName(Prompt):
+    def name(self) -> str:
+        return "action_ask_full_name"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        return "What is your full name?", []
+
+
+class AskPhone(Prompt):
+    def name(self) -> str:
+        return "action_ask_phone"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        if tracker.get_slot("request_kind") == "callback":
+            return "What phone number should the practice call?", []
+        return (
+            "What phone number can the practice reach you on? If you'd rather be contacted by e-mail, "
+            "say 'skip'.",
+            SKIP_BUTTON,
+        )
+
+
+class AskEmail(Prompt):
+    def name(self) -> str:
+        return "action_ask_email"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        if tracker.get_slot("phone") in (None, SKIPPED):
+            return "What e-mail address can the practice reach you at?", []
+        return "And your e-mail address? It's optional: say 'skip' to leave it out.", SKIP_BUTTON
+
+
+class AskPreferredDate(Prompt):
+    def name(self) -> str:
+        return "action_ask_preferred_date"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        days = settings().practice_hours.describe_days()
+        return (
+            f"Which day would you prefer? We're open {days}. "
+            "You can say things like 'next Tuesday' or 'Dec 3'.",
+            [],
+        )
+
+
+class AskPreferredTime(Prompt):
+    def name(self) -> str:
+        return "action_ask_preferred_time"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        hours = settings().practice_hours
+        return (
+            "What time of day suits you best? "
+            f"We see patients from {hours.opens:%H:%M} to {hours.closes:%H:%M}.",
+            [
+                {"title": "Morning", "payload": "morning"},
+                {"title": "Afternoon", "payload": "afternoon"},
+                {"title": "Any time", "payload": "any time"},
+            ],
+        )
+
+
+class AskReason(Prompt):
+    def name(self) -> str:
+        return "action_ask_reason"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        return (
+            "What is the main reason for your visit? Choose one, or describe it in a few words.",
+            [
+                {"title": "Whiplash", "payload": "whiplash"},
+                {"title": "Degenerative disc", "payload": "degenerative disc"},
+                {"title": "Sciatica", "payload": "sciatica"},
+                {"title": "Soft-tissue injury", "payload": "soft-tissue injury"},
+                {"title": "Something else", "payload": "something else"},
+            ],
+        )
+
+
+class AskConsent(Prompt):
+    def name(self) -> str:
+        return "action_ask_consent"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        return (
+            f"May {settings().practice_name} keep these details and contact you about this request? "
+            "They are used only to arrange your visit.",
+            [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+        )
+
+
+class AskLookupReference(Prompt):
+    def name(self) -> str:
+        return "action_ask_lookup_reference"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        return "What is the reference code of your request? It looks like PRL-7KQ3MX.", []
+
+
+class AskLookupContact(Prompt):
+    def name(self) -> str:
+        return "action_ask_lookup_contact"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        return (
+            "To protect your privacy, please tell me the phone number or e-mail address you gave with that "
+            "request.",
+            [],
+        )
+
+
+class AskWhichField(Prompt):
+    def name(self) -> str:
+        return "action_ask_which_field"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        fields = CALLBACK_FIELDS if tracker.get_slot("request_kind") == "callback" else APPOINTMENT_FIELDS
+        return "Which detail would you like to change?", [
+            {"title": FIELD_LABELS[field], "payload": f'/correct_field{{"field": "{field}"}}'}
+            for field in fields
+        ]

@@ -1,0 +1,127 @@
+"""Names, phone numbers and e-mail addresses as visitors type them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+MAX_NAME_LENGTH = 120
+_STOP_WORDS = {"stop", "quit", "cancel", "exit", "nevermind", "abort"}
+_STOP_PHRASES = (
+    "never mind",
+    "forget it",
+    "forget about it",
+    "i changed my mind",
+    "not now",
+    "no thanks",
+    "no thank you",
+    "leave it",
+    "don't want",
+    "dont want",
+    "do not want",
+)
+
+
+def clean_name(text: str) -> str | None:
+    """A person's name, trimmed and collapsed; None when it cannot be a name.
+
+    Names are too varied for rules beyond the basics (letters present, no digits, no @, a sane
+    length): "Tom Stopford", "Zoë O'Neil-Smith" and "李小龍" are all names.
+    """
+    name = " ".join((text or "").split())
+    for prefix in ("my name is ", "my name's ", "i am ", "i'm ", "this is ", "it's ", "name: "):
+        if name.lower().startswith(prefix):
+            name = name[len(prefix) :].strip()
+    name = name.strip(" .,!")
+    if not name or len(name) > MAX_NAME_LENGTH:
+        return None
+    if any(ch.isdigit() for ch in name) or "@" in name or "/" in name:
+        return None
+    if not any(unicodedata.category(ch).startswith("L") for ch in name):
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        return None
+    return name if any(ch.isupper() for ch in name) or not name.isascii() else name.title()
+
+
+def normalise_phone(text: str, region: str) -> str | None:
+    """E.164 form of a phone number, or None if it is not a possible, valid number."""
+    text = (text or "").strip()
+    if not text or len(text) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def find_phone(text: str, region: str) -> str | None:
+    """The first valid phone number inside free text ("call me on 555-…")."""
+    for match in phonenumbers.PhoneNumberMatcher(text or "", region):
+        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def format_phone(e164: str) -> str:
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def normalise_email(text: str) -> str | None:
+    """The normalised address, or None. Deliverability is not checked: no DNS, and not ours to probe."""
+    text = (text or "").strip()
+    if not text or len(text) > 320:
+        return None
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def find_email(text: str) -> str | None:
+    for token in re.split(r"[\s,;<>()]+", text or ""):
+        if "@" in token and (email := normalise_email(token.strip(".:"))):
+            return email
+    return None
+
+
+def declines(text: str) -> bool:
+    """The visitor says they have none ("no", "I don't have one", "skip")."""
+    words = (text or "").strip().lower().strip(".! ")
+    return words in {
+        "no",
+        "nope",
+        "none",
+        "skip",
+        "n/a",
+        "na",
+        "no thanks",
+        "no email",
+        "no phone",
+        "i don't have one",
+        "i dont have one",
+        "don't have one",
+        "dont have one",
+        "i don't have an email",
+        "i dont have an email",
+        "no e-mail",
+        "not really",
+    }
+
+
+def is_stop_request(text: str) -> bool:
+    """A clear request to stop, as opposed to an answer that merely contains such letters.
+
+    Guards form answers against NLU slips: "Tom Stopford" or "Kristopher" is a name, not "stop".
+    """
+    lowered = " ".join((text or "").lower().replace("'", "'").split()).strip(" .!")
+    if any(phrase in lowered for phrase in _STOP_PHRASES):
+        return True
+    words = set(re.findall(r"[a-z]+", lowered))
+    return bool(words & _STOP_WORDS) and len(words) <= 6

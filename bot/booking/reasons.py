@@ -1,0 +1,37 @@
+"""The reason for a visit: one of the article's conditions, or the visitor's own words."""
+
+from __future__ import annotations
+
+import re
+
+MAX_REASON_LENGTH = 300
+CONDITIONS = {
+    "whiplash": ("whiplash", "neck injury", "car accident", "rear-ended", "rear ended"),
+    "degenerative disc": ("degenerative", "disc", "disk", "ddd"),
+    "sciatica": ("sciatica", "sciatic", "pain down my leg", "pain down the leg", "leg pain"),
+    "soft-tissue injury": (
+        "soft tissue",
+        "soft-tissue",
+        "strain",
+        "sprain",
+        "pulled muscle",
+        "ligament",
+        "tendon",
+        "muscle",
+    ),
+}
+_VAGUE = {"something else", "other", "else", "something", "not sure", "dunno", "idk", "none"}
+
+
+def read_reason(text: str) -> str | None:
+    """The condition a reason names, the visitor's own short description, or None if too vague."""
+    cleaned = " ".join((text or "").split()).strip(" .!")
+    lowered = cleaned.lower()
+    if not lowered or lowered in _VAGUE:
+        return None
+    for condition, words in CONDITIONS.items():
+        if any(re.search(rf"\b{re.escape(word)}", lowered) for word in words):
+            return condition
+    if len(cleaned) > MAX_REASON_LENGTH or not re.search(r"[^\W\d_]{2,}", cleaned):
+        return None
+    return cleaned

@@ -1,0 +1,237 @@
+"""The one place settings come from: the environment, with `.env` loaded once by python-dotenv.
+
+Every process (launcher, action server, staff CLI, tests) calls `get_settings()`; nothing reads
+`os.environ` elsewhere, so a bad value is reported once, with the variable's name, at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_DB_SCHEMES = ("sqlite", "postgresql")
+_PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and fits on one line."""
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Open weekdays (0 = Monday) and the daily window in which the practice takes visits."""
+
+    days: frozenset[int]
+    opens: time
+    closes: time
+
+    def is_open_on(self, weekday: int) -> bool:
+        return weekday in self.days
+
+    def describe_days(self) -> str:
+        names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+        ordered = sorted(self.days)
+        if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
+            return f"{names[ordered[0]]} to {names[ordered[-1]]}"
+        return ", ".join(names[d] for d in ordered)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    tracker_database_url: str
+    rasa_port: int
+    action_port: int
+    web_port: int
+    rasa_urls: tuple[str, ...]
+    app_env: str
+    practice_name: str
+    practice_phone: str
+    practice_email: str
+    practice_hours: OpeningHours
+    practice_hours_text: str
+    practice_timezone: ZoneInfo
+    phone_region: str
+    secret_key: str | None
+    widget_allowed_origins: tuple[str, ...]
+    trusted_proxies: tuple[str, ...]
+    notify_webhook_url: str | None
+    notify_webhook_secret: str | None
+    smtp: Mapping[str, str] = field(default_factory=dict)
+    staff_notify_email: str | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    def rasa_environment(self) -> dict[str, str]:
+        """Variables that `endpoints.yml` and `credentials.yml` reference.
+
+        Rasa substitutes `${VAR}` itself but never reads `.env` and has no defaults, so whoever
+        starts Rasa exports these (defaults included).
+        """
+        return {
+            "ACTION_PORT": str(self.action_port),
+            "RASA_PORT": str(self.rasa_port),
+            "TRACKER_DATABASE_URL": self.tracker_database_url,
+            "TRACKER_DB_DIALECT": db_dialect(self.tracker_database_url),
+        }
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or in development one generated once into `var/`."""
+        if self.secret_key:
+            return self.secret_key
+        path = VAR_DIR / "secret_key"
+        if not path.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def db_dialect(url: str) -> str:
+    return url.split(":", 1)[0].split("+", 1)[0]
+
+
+def _sqlite_absolute(url: str) -> str:
+    """Make `sqlite:///var/x.db` relative to the repo root, so every process finds the same file."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////"):
+        rest = url[len(prefix) :]
+        if rest and rest != ":memory:":
+            return prefix + str(ROOT / rest)
+    return url
+
+
+def _database_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(name, "").strip() or default
+    if "://" not in url:
+        raise SettingsError(f"{name}: '{url}' is not a database URL (expected sqlite:///… or postgresql://…)")
+    scheme = db_dialect(url)
+    if scheme == "postgres":
+        url = "postgresql" + url[len("postgres") :]
+        scheme = "postgresql"
+    if scheme not in _DB_SCHEMES:
+        raise SettingsError(f"{name}: unknown database scheme '{scheme}' (use sqlite:/// or postgresql://)")
+    return _sqlite_absolute(url)
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"{name}: '{raw}' is not a port number (1-65535)")
+    return int(raw)
+
+
+def parse_hours(text: str) -> OpeningHours:
+    """Parse `Mon-Fri 08:00-17:00` (days as a range or a comma list, then the daily window)."""
+    match = re.fullmatch(r"\s*([A-Za-z,\- ]+?)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    if not match:
+        raise SettingsError(f"PRACTICE_HOURS: '{text}' is not like 'Mon-Fri 08:00-17:00'")
+    days: set[int] = set()
+    for part in match.group(1).replace(" ", "").lower().split(","):
+        ends = part.split("-")
+        if len(ends) > 2 or any(end[:3] not in _DAYS for end in ends):
+            raise SettingsError(f"PRACTICE_HOURS: unknown day '{part}' in '{text}'")
+        first, last = _DAYS.index(ends[0][:3]), _DAYS.index(ends[-1][:3])
+        days.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)])
+    h1, m1, h2, m2 = (int(g) for g in match.group(2, 3, 4, 5))
+    try:
+        opens, closes = time(h1, m1), time(h2, m2)
+    except ValueError:
+        raise SettingsError(f"PRACTICE_HOURS: '{text}' has an impossible time") from None
+    if opens >= closes:
+        raise SettingsError(f"PRACTICE_HOURS: opening time must be before closing time in '{text}'")
+    return OpeningHours(frozenset(days), opens, closes)
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    return env.get(name, "").strip() or None
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build settings from a mapping (the environment); raises SettingsError on the first bad value."""
+    app_env = env.get("APP_ENV", "").strip().lower() or "development"
+    if app_env not in ("development", "production", "test"):
+        raise SettingsError(f"APP_ENV: '{app_env}' is not one of development, production, test")
+
+    rasa_port = _port(env, "RASA_PORT", 5005)
+    rasa_urls = _list(env, "RASA_URLS") or (f"http://127.0.0.1:{rasa_port}",)
+    for url in rasa_urls:
+        if not url.startswith(("http://", "https://")):
+            raise SettingsError(f"RASA_URLS: '{url}' is not an http(s) URL")
+
+    timezone_name = env.get("PRACTICE_TIMEZONE", "").strip() or "America/New_York"
+    try:
+        timezone = ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"PRACTICE_TIMEZONE: unknown time zone '{timezone_name}'") from None
+
+    region = (env.get("PHONE_REGION", "").strip() or "US").upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise SettingsError(f"PHONE_REGION: '{region}' is not a two-letter region code like US or GB")
+
+    hours_text = env.get("PRACTICE_HOURS", "").strip() or "Mon-Fri 08:00-17:00"
+    secret_key = _optional(env, "SECRET_KEY")
+    if app_env == "production" and (
+        secret_key is None or secret_key.lower() in _PLACEHOLDER_SECRETS or len(secret_key) < 32
+    ):
+        raise SettingsError("SECRET_KEY: production needs a random secret of at least 32 characters")
+
+    webhook_url = _optional(env, "NOTIFY_WEBHOOK_URL")
+    webhook_secret = _optional(env, "NOTIFY_WEBHOOK_SECRET")
+    if webhook_url and not webhook_url.startswith(("http://", "https://")):
+        raise SettingsError(f"NOTIFY_WEBHOOK_URL: '{webhook_url}' is not an http(s) URL")
+    if webhook_url and not webhook_secret:
+        raise SettingsError("NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set")
+
+    return Settings(
+        database_url=_database_url(env, "DATABASE_URL", "sqlite:///var/appointments.db"),
+        tracker_database_url=_database_url(env, "TRACKER_DATABASE_URL", "sqlite:///var/tracker.db"),
+        rasa_port=rasa_port,
+        action_port=_port(env, "ACTION_PORT", 5055),
+        web_port=_port(env, "WEB_PORT", 8000),
+        rasa_urls=rasa_urls,
+        app_env=app_env,
+        practice_name=env.get("PRACTICE_NAME", "").strip() or "Our Spine Practice",
+        practice_phone=env.get("PRACTICE_PHONE", "").strip() or "(555) 010-0000",
+        practice_email=env.get("PRACTICE_EMAIL", "").strip() or "office@practice.example",
+        practice_hours=parse_hours(hours_text),
+        practice_hours_text=hours_text,
+        practice_timezone=timezone,
+        phone_region=region,
+        secret_key=secret_key,
+        widget_allowed_origins=_list(env, "WIDGET_ALLOWED_ORIGINS"),
+        trusted_proxies=_list(env, "TRUSTED_PROXIES"),
+        notify_webhook_url=webhook_url,
+        notify_webhook_secret=webhook_secret,
+        smtp={k: v for k, v in env.items() if k.startswith("SMTP_")},
+        staff_notify_email=_optional(env, "STAFF_NOTIFY_EMAIL"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process: `.env` (if any) under the environment, loaded on first use."""
+    load_dotenv(ROOT / ".env", override=False)
+    return load_settings(os.environ)

@@ -1,0 +1,1 @@
+"""The appointment store: SQLAlchemy tables, a unit of work, store functions and migrations."""

@@ -1,0 +1,179 @@
+"""Store functions for appointment requests. Each takes a session and never commits on its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.codes import new_code
+from bot.store.schema import KINDS, STATUSES, AppointmentRequest, StatusChange
+
+ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    "new": frozenset({"contacted", "scheduled", "declined", "cancelled"}),
+    "contacted": frozenset({"scheduled", "declined", "cancelled"}),
+    "scheduled": frozenset({"cancelled"}),
+    "declined": frozenset(),
+    "cancelled": frozenset(),
+}
+FINAL_STATUSES = frozenset(status for status, moves in ALLOWED_MOVES.items() if not moves)
+_CODE_ATTEMPTS = 8
+
+
+class StoreError(Exception):
+    """A request the store refuses; the message is fit to show to staff."""
+
+
+class InvalidRequest(StoreError):
+    pass
+
+
+class UnknownReference(StoreError):
+    pass
+
+
+class StatusMoveRefused(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    full_name: str
+    kind: str = "appointment"
+    phone: str | None = None
+    email: str | None = None
+    preferred_date: date | None = None
+    preferred_time: str | None = None
+    reason: str | None = None
+    message: str | None = None
+    consent_at: datetime | None = None
+    channel: str | None = None
+    conversation_id: str | None = None
+    idempotency_key: str | None = None
+    transcript: list[dict] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.kind not in KINDS:
+            found.append(f"unknown kind '{self.kind}'")
+        if not self.full_name.strip():
+            found.append("a name is required")
+        if not (self.phone or self.email):
+            found.append("a phone number or an e-mail address is required")
+        if self.kind == "callback" and not self.phone:
+            found.append("a callback needs a phone number")
+        return found
+
+
+def find_by_key(session: Session, key: str) -> AppointmentRequest | None:
+    return session.execute(
+        select(AppointmentRequest).where(AppointmentRequest.idempotency_key == key)
+    ).scalar_one_or_none()
+
+
+def create_request(
+    session: Session,
+    new: NewRequest,
+    *,
+    actor: str = "visitor",
+    code_factory: Callable[[], str] = new_code,
+) -> tuple[AppointmentRequest, bool]:
+    """Store a request once per idempotency key; returns (request, created).
+
+    A retried or repeated submit with the same key returns the request stored first, so the visitor
+    always hears the same reference code.
+    """
+    problems = new.problems()
+    if problems:
+        raise InvalidRequest("; ".join(problems))
+    if new.idempotency_key and (existing := find_by_key(session, new.idempotency_key)):
+        return existing, False
+
+    for _ in range(_CODE_ATTEMPTS):
+        row = AppointmentRequest(
+            reference=code_factory(),
+            kind=new.kind,
+            full_name=new.full_name.strip(),
+            phone=new.phone,
+            email=new.email,
+            preferred_date=new.preferred_date,
+            preferred_time=new.preferred_time,
+            reason=new.reason,
+            message=new.message,
+            consent_at=new.consent_at,
+            channel=new.channel,
+            conversation_id=new.conversation_id,
+            idempotency_key=new.idempotency_key,
+            transcript=new.transcript,
+            status="new",
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            # Either the code collided (try another) or a concurrent submit took the key first.
+            if new.idempotency_key and (existing := find_by_key(session, new.idempotency_key)):
+                return existing, False
+            continue
+        session.add(StatusChange(request_id=row.id, from_status=None, to_status="new", actor=actor))
+        session.flush()
+        return row, True
+    raise StoreError("could not allocate a unique reference code")
+
+
+def get_request(session: Session, reference: str) -> AppointmentRequest | None:
+    return session.execute(
+        select(AppointmentRequest).where(AppointmentRequest.reference == reference.strip().upper())
+    ).scalar_one_or_none()
+
+
+def require_request(session: Session, reference: str) -> AppointmentRequest:
+    request = get_request(session, reference)
+    if request is None:
+        raise UnknownReference(f"no request with reference {reference}")
+    return request
+
+
+def change_status(
+    session: Session, reference: str, to_status: str, *, actor: str, note: str | None = None
+) -> AppointmentRequest:
+    """Move a request along the allowed paths and write the audit row; refuses any other move."""
+    if to_status not in STATUSES:
+        raise StatusMoveRefused(f"unknown status '{to_status}' (one of {', '.join(STATUSES)})")
+    request = require_request(session, reference)
+    if to_status not in ALLOWED_MOVES[request.status]:
+        raise StatusMoveRefused(f"{request.reference} is '{request.status}' and cannot become '{to_status}'")
+    session.add(
+        StatusChange(
+            request_id=request.id, from_status=request.status, to_status=to_status, actor=actor, note=note
+        )
+    )
+    request.status = to_status
+    if note:
+        request.staff_note = note if actor != "visitor" else request.staff_note
+    session.flush()
+    return request
+
+
+def list_requests(
+    session: Session, *, status: str | None = None, limit: int = 100
+) -> list[AppointmentRequest]:
+    query = select(AppointmentRequest).order_by(
+        AppointmentRequest.created_at.desc(), AppointmentRequest.id.desc()
+    )
+    if status:
+        query = query.where(AppointmentRequest.status == status)
+    return list(session.execute(query.limit(limit)).scalars())
+
+
+def status_history(session: Session, request: AppointmentRequest) -> list[StatusChange]:
+    return list(
+        session.execute(
+            select(StatusChange).where(StatusChange.request_id == request.id).order_by(StatusChange.id)
+        ).scalars()
+    )

@@ -1,0 +1,81 @@
+"""Tables of the appointment store. Schema changes go through Alembic (`bot/store/migrations`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+KINDS = ("appointment", "callback")
+STATUSES = ("new", "contacted", "scheduled", "declined", "cancelled")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AppointmentRequest(Base):
+    __tablename__ = "appointment_requests"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    kind = Column(String(16), nullable=False, default="appointment")
+    full_name = Column(String(200), nullable=False)
+    phone = Column(String(32))
+    email = Column(String(320))
+    preferred_date = Column(Date)
+    preferred_time = Column(String(64))
+    reason = Column(String(500))
+    message = Column(Text)
+    consent_at = Column(DateTime(timezone=True))
+    channel = Column(String(64))
+    conversation_id = Column(String(255))
+    idempotency_key = Column(String(400), unique=True)
+    transcript = Column(JSON)
+    status = Column(String(16), nullable=False, default="new")
+    staff_note = Column(Text)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+    changes = relationship(
+        "StatusChange",
+        back_populates="request",
+        order_by="StatusChange.id",
+        cascade="all, delete-orphan",
+    )
+
+    __table_args__ = (
+        Index("ix_requests_status_created", "status", "created_at"),
+        Index("ix_requests_conversation", "conversation_id"),
+    )
+
+
+class StatusChange(Base):
+    """The audit trail: one row per status move (and for the creation itself)."""
+
+    __tablename__ = "status_changes"
+
+    id = Column(Integer, primary_key=True)
+    request_id = Column(
+        Integer, ForeignKey("appointment_requests.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_status = Column(String(16))
+    to_status = Column(String(16), nullable=False)
+    actor = Column(String(120), nullable=False)
+    note = Column(Text)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    request = relationship("AppointmentRequest", back_populates="changes")
