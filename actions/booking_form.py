@@ -8,6 +8,7 @@ review step offers a way out instead of looping.
 from __future__ import annotations
 
 from abc import abstractmethod
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -32,6 +33,13 @@ from bot.booking.wording import SKIPPED
 MAX_FAILURES = 3
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "i agree", "agree", "yes please", "of course"}
 _NO = {"no", "n", "nope", "no thanks", "i don't agree", "i do not agree", "don't", "do not"}
+
+
+def _is_timestamp(value: Any) -> bool:
+    try:
+        return datetime.fromisoformat(str(value)).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def _hours_hint() -> str:
@@ -94,7 +102,7 @@ class RequestFormValidator(FormValidationAction):
     ) -> dict[str, Any]:
         text = str(value or "")
         region = settings().phone_region
-        if self.phone_optional() and declines(text):
+        if self.phone_optional() and (declines(text) or text == SKIPPED):
             return self.accept({"phone": SKIPPED})
         phone = normalise_phone(text, region) or find_phone(text, region)
         if phone:
@@ -113,6 +121,8 @@ class RequestFormValidator(FormValidationAction):
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _is_timestamp(value):  # given earlier; the form re-validates answers when it resumes
+            return self.accept({"consent": value})
         text = str(value or "").strip().lower().strip(".!")
         intent = latest_intent(tracker)
         if intent == "affirm" or text in _YES:
@@ -134,7 +144,7 @@ class ValidateAppointmentForm(RequestFormValidator):
     ) -> dict[str, Any]:
         text = str(value or "")
         have_phone = tracker.get_slot("phone") not in (None, SKIPPED)
-        if declines(text):
+        if declines(text) or text == SKIPPED:
             if have_phone:
                 return self.accept({"email": SKIPPED})
             return self.reject(

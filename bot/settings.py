@@ -134,7 +134,7 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 65536:
         raise SettingsError(f"{name}: '{raw}' is not a port number (1-65535)")
     return int(raw)
 

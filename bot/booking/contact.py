@@ -25,6 +25,11 @@ _STOP_PHRASES = (
 )
 
 
+def _plain(text: str | None) -> str:
+    """Lower case with typographic apostrophes made plain, as phones type "don’t"."""
+    return (text or "").lower().replace("\u2019", "'")
+
+
 def clean_name(text: str) -> str | None:
     """A person's name, trimmed and collapsed; None when it cannot be a name.
 
@@ -93,7 +98,7 @@ def find_email(text: str) -> str | None:
 
 def declines(text: str) -> bool:
     """The visitor says they have none ("no", "I don't have one", "skip")."""
-    words = (text or "").strip().lower().strip(".! ")
+    words = _plain(text).strip().strip(".! ")
     return words in {
         "no",
         "nope",
@@ -120,7 +125,7 @@ def is_stop_request(text: str) -> bool:
 
     Guards form answers against NLU slips: "Tom Stopford" or "Kristopher" is a name, not "stop".
     """
-    lowered = " ".join((text or "").lower().replace("'", "'").split()).strip(" .!")
+    lowered = " ".join(_plain(text).split()).strip(" .!")
     if any(phrase in lowered for phrase in _STOP_PHRASES):
         return True
     words = set(re.findall(r"[a-z]+", lowered))

@@ -42,8 +42,12 @@ class DateAnswer:
     next_open: date | None = None
 
 
-def _calendar() -> parsedatetime.Calendar:
-    return parsedatetime.Calendar(version=parsedatetime.VERSION_CONTEXT_STYLE)
+def _calendar(region: str = "US") -> parsedatetime.Calendar:
+    """parsedatetime reads numeric dates in its locale's order: en_AU is day-first, en_US month-first."""
+    locale = "en_AU" if region in _DAY_FIRST_REGIONS else "en_US"
+    return parsedatetime.Calendar(
+        parsedatetime.Constants(locale), version=parsedatetime.VERSION_CONTEXT_STYLE
+    )
 
 
 def _period_of(moment: time) -> str:
@@ -87,7 +91,7 @@ def parse_date(text: str, now: datetime, region: str = "US") -> tuple[date, str 
     if not text or len(text) > 100:
         return None
     base = now.replace(tzinfo=None)
-    parsed, context = _calendar().parseDT(text, sourceTime=base)
+    parsed, context = _calendar(region).parseDT(text, sourceTime=base)
     if context.hasDate and context.accuracy & (_PDT_DAY | _PDT_WEEK):
         day = parsed.date()
         # A bare weekday means the next one to come, never today.

@@ -30,7 +30,7 @@ def read_reason(text: str) -> str | None:
     if not lowered or lowered in _VAGUE:
         return None
     for condition, words in CONDITIONS.items():
-        if any(re.search(rf"\b{re.escape(word)}", lowered) for word in words):
+        if any(re.search(rf"\b{re.escape(word)}(?:s|es|ed|ing|a|itis)?\b", lowered) for word in words):
             return condition
     if len(cleaned) > MAX_REASON_LENGTH or not re.search(r"[^\W\d_]{2,}", cleaned):
         return None

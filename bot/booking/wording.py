@@ -64,7 +64,7 @@ def received_text(reference: str, kind: str, practice_name: str) -> str:
         )
     return (
         f"Thank you! Your appointment request has been received. Your reference code is {reference}. "
-        f"This is a request, not a booked appointment: {practice_name} will call you to confirm a time."
+        f"This is a request, not yet an appointment: {practice_name} will call you to confirm a time."
     )
 
 

@@ -23,6 +23,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_connect(dbapi_connection, record) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when transactions begin: otherwise a SAVEPOINT opens the
+    # transaction itself and releasing it commits, so a later rollback would leave half a unit of work.
+    dbapi_connection.isolation_level = None
+    _sqlite_pragmas(dbapi_connection, record)
+
+
+def _sqlite_begin(connection) -> None:
+    # Take the write lock up front: two writers never deadlock upgrading from a read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the appointment store (SQLite file or PostgreSQL)."""
     if url.startswith("sqlite"):
@@ -32,7 +44,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url,

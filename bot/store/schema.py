@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
 
 Base = declarative_base()
 
@@ -25,6 +26,25 @@ STATUSES = ("new", "contacted", "scheduled", "declined", "cancelled")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes stored as UTC and read back aware, also on SQLite (which drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the store keeps only time-zone-aware moments")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 class AppointmentRequest(Base):
@@ -40,15 +60,15 @@ class AppointmentRequest(Base):
     preferred_time = Column(String(64))
     reason = Column(String(500))
     message = Column(Text)
-    consent_at = Column(DateTime(timezone=True))
+    consent_at = Column(UTCDateTime())
     channel = Column(String(64))
     conversation_id = Column(String(255))
     idempotency_key = Column(String(400), unique=True)
     transcript = Column(JSON)
     status = Column(String(16), nullable=False, default="new")
     staff_note = Column(Text)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
     changes = relationship(
         "StatusChange",
@@ -76,6 +96,6 @@ class StatusChange(Base):
     to_status = Column(String(16), nullable=False)
     actor = Column(String(120), nullable=False)
     note = Column(Text)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     request = relationship("AppointmentRequest", back_populates="changes")

@@ -1,0 +1,122 @@
+"""Shared fixtures: isolated settings, a fresh migrated SQLite store, and what the suite ran against."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.settings import get_settings, parse_hours
+from bot.store.db import UnitOfWork, make_engine
+from bot.store.migrate import upgrade
+
+# Settings every test sees, whatever the developer's .env or shell holds.
+TEST_ENV = {
+    "APP_ENV": "test",
+    "PRACTICE_NAME": "Test Spine Clinic",
+    "PRACTICE_PHONE": "(555) 010-0101",
+    "PRACTICE_EMAIL": "desk@clinic.example",
+    "PRACTICE_HOURS": "Mon-Fri 08:00-17:00",
+    "PRACTICE_TIMEZONE": "America/New_York",
+    "PHONE_REGION": "US",
+}
+SETTING_NAMES = (
+    "DATABASE_URL",
+    "TRACKER_DATABASE_URL",
+    "RASA_PORT",
+    "ACTION_PORT",
+    "WEB_PORT",
+    "RASA_URLS",
+    "SECRET_KEY",
+    "WIDGET_ALLOWED_ORIGINS",
+    "TRUSTED_PROXIES",
+    "NOTIFY_WEBHOOK_URL",
+    "NOTIFY_WEBHOOK_SECRET",
+    "STAFF_NOTIFY_EMAIL",
+)
+
+
+def next_open_day(after: date | None = None) -> date:
+    """A weekday the test practice is open, a few days ahead, so date tests pass on any day."""
+    hours = parse_hours(TEST_ENV["PRACTICE_HOURS"])
+    day = (after or datetime.now(ZoneInfo(TEST_ENV["PRACTICE_TIMEZONE"])).date()) + timedelta(days=2)
+    while not hours.is_open_on(day.weekday()):
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in TEST_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.db'}")
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setattr("bot.settings.load_dotenv", lambda *a, **k: False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def sqlite_uow(tmp_path: Path) -> Iterator[UnitOfWork]:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield UnitOfWork(engine)
+    engine.dispose()
+
+
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+_postgres_report: list[str] = []
+
+
+def _postgres_server() -> tuple[str | None, str]:
+    """TEST_DATABASE_URL (mandatory when set), else a local PostgreSQL if one answers."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url, ""
+    engine = create_engine(LOCAL_POSTGRES, connect_args={"connect_timeout": 2})
+    try:
+        with engine.connect():
+            return LOCAL_POSTGRES, ""
+    except OperationalError:
+        return None, "TEST_DATABASE_URL is not set and no PostgreSQL answers on 127.0.0.1:5432"
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private, migrated database on the real PostgreSQL server, dropped after the session."""
+    server, why_not = _postgres_server()
+    if server is None:
+        _postgres_report.append(f"PostgreSQL store tests did NOT run: {why_not}")
+        pytest.skip(why_not)
+    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    _postgres_report.append(
+        f"PostgreSQL store tests ran against {make_url(server).render_as_string(hide_password=True)}"
+    )
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in dict.fromkeys(_postgres_report):
+        terminalreporter.write_line(line, bold=True)

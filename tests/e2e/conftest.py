@@ -1,0 +1,143 @@
+"""The real stack, once per test session: `python -m bot.launcher run` on free ports with fresh databases.
+
+Starting Rasa takes ~25 s and 1.4 GB, so every end-to-end test shares this one launcher; its clean
+shutdown on SIGTERM is itself checked when the session ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.settings import ROOT
+from bot.store.db import UnitOfWork, make_engine
+from tests.conftest import TEST_ENV
+
+START_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Stack:
+    rasa_port: int
+    action_port: int
+    database_url: str
+    tracker_database_url: str
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRACKER_DATABASE_URL")}
+    env.update(TEST_ENV)
+    env.update(
+        {
+            "RASA_PORT": str(free_port()),
+            "ACTION_PORT": str(free_port()),
+            "DATABASE_URL": f"sqlite:///{tmp / 'appointments.db'}",
+            "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    from bot.training import ensure_model
+
+    return ensure_model()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("stack")
+    env = launcher_env(tmp)
+    log = tmp / "launcher.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.launcher", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    running = Stack(
+        int(env["RASA_PORT"]),
+        int(env["ACTION_PORT"]),
+        env["DATABASE_URL"],
+        env["TRACKER_DATABASE_URL"],
+        env,
+        log,
+        process,
+    )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while "The assistant is running" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the launcher did not start the stack:\n{running.log_tail()}")
+        time.sleep(1)
+    yield running
+    process.send_signal(signal.SIGTERM)
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the launcher did not stop within 60 s of SIGTERM")
+    assert code == 0, f"the launcher exited with {code} on SIGTERM:\n{running.log_tail()}"
+    assert not http_ok(f"http://127.0.0.1:{running.action_port}/health"), (
+        "the action server outlived the launcher"
+    )
+
+
+@pytest.fixture(scope="session")
+def stack_store(stack: Stack) -> Iterator[UnitOfWork]:
+    engine = make_engine(stack.database_url)
+    yield UnitOfWork(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}"

@@ -1,0 +1,159 @@
+"""Whole conversations over the REST channel of the real Rasa and action servers, checked in the database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from bot.store.codes import find_code
+from bot.store.db import UnitOfWork
+from bot.store.requests import get_request, status_history
+from bot.store.schema import AppointmentRequest
+from tests.conftest import next_open_day
+from tests.e2e.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def converse(stack: Stack, sender: str, *turns: str) -> list[str]:
+    """Send each turn; returns the bot's texts of the last one."""
+    replies: list[dict] = []
+    for turn in turns:
+        replies = stack.say(sender, turn)
+        assert replies, f"no answer to {turn!r}"
+    return [r.get("text", "") for r in replies]
+
+
+def rows_of(store: UnitOfWork, sender: str) -> list[AppointmentRequest]:
+    with store() as session:
+        return list(
+            session.execute(
+                select(AppointmentRequest).where(AppointmentRequest.conversation_id == sender)
+            ).scalars()
+        )
+
+
+def book_until_review(stack: Stack, sender: str, name: str = "Tom Stopford") -> list[str]:
+    day = next_open_day()
+    return converse(
+        stack,
+        sender,
+        "hello",
+        "I'd like to book an appointment",
+        name,
+        "555 0199",
+        "212 555 0199",
+        "jane@example.org",
+        f"{day:%B} {day.day}",
+        "afternoon",
+        "sciatica",
+        "yes",
+    )
+
+
+def test_a_visitor_books_and_gets_a_reference_code(
+    stack: Stack, stack_store: UnitOfWork, sender: str
+) -> None:
+    review = book_until_review(stack, sender)
+    assert any("Tom Stopford" in t and "+1 212-555-0199" in t for t in review)
+    reply = " ".join(converse(stack, sender, "yes"))
+    code = find_code(reply)
+    assert code and "call you to confirm" in reply and "booked" not in reply.lower()
+
+    [row] = rows_of(stack_store, sender)
+    assert row.reference == code
+    assert (row.full_name, row.phone, row.email) == ("Tom Stopford", "+12125550199", "jane@example.org")
+    assert (row.preferred_date, row.preferred_time, row.reason) == (next_open_day(), "afternoon", "sciatica")
+    assert row.channel == "rest" and row.consent_at is not None and row.status == "new"
+    assert any(line["text"] == "Tom Stopford" for line in row.transcript)
+
+    # A repeated "yes" never stores twice.
+    converse(stack, sender, "yes")
+    assert len(rows_of(stack_store, sender)) == 1
+
+
+def test_a_name_or_number_inside_the_form_is_an_answer(stack: Stack, sender: str) -> None:
+    replies = converse(stack, sender, "book an appointment", "Tom Stopford")
+    assert any("phone number" in t for t in replies)
+    replies = converse(stack, sender, "555 0199")
+    assert any("area code" in t for t in replies)
+
+
+def test_stopping_midway_stores_nothing(stack: Stack, stack_store: UnitOfWork, sender: str) -> None:
+    converse(stack, sender, "I want to make an appointment", "Jane Smith", "212 555 0199")
+    replies = converse(stack, sender, "never mind")
+    assert any("Nothing has been sent" in t for t in replies)
+    assert rows_of(stack_store, sender) == []
+    # The form is really over: a name now is not taken as an answer to a question.
+    assert not any("e-mail" in t for t in converse(stack, sender, "hello"))
+
+
+def test_correcting_a_detail_before_sending(stack: Stack, stack_store: UnitOfWork, sender: str) -> None:
+    book_until_review(stack, sender, name="Ana Lima")
+    asked = converse(stack, sender, '/correct_field{"field": "phone"}')
+    assert any("phone number" in t for t in asked)
+    review = " ".join(converse(stack, sender, "617 253 1000"))
+    assert "+1 617-253-1000" in review and "Ana Lima" in review
+    converse(stack, sender, "yes")
+    [row] = rows_of(stack_store, sender)
+    assert row.phone == "+16172531000"
+
+
+def test_status_and_cancel_need_the_contact_on_another_conversation(
+    stack: Stack, stack_store: UnitOfWork, sender: str
+) -> None:
+    book_until_review(stack, sender, name="Lee Park")
+    code = find_code(" ".join(converse(stack, sender, "yes")))
+    assert code
+
+    own = " ".join(converse(stack, sender, f"what's the status of {code}?"))
+    assert code in own and "will call you to confirm" in own
+
+    stranger = sender + "-other"
+    asked = " ".join(converse(stack, stranger, f"cancel {code}"))
+    assert "phone number or e-mail" in asked and "Lee Park" not in asked
+    refused = " ".join(converse(stack, stranger, "617 253 1000"))
+    assert "doesn't match" in refused
+    confirm = " ".join(converse(stack, stranger, "jane@example.org"))
+    assert f"cancel request {code}" in confirm
+    done = " ".join(converse(stack, stranger, "yes"))
+    assert "has been cancelled" in done
+
+    with stack_store() as session:
+        request = get_request(session, code)
+        assert request.status == "cancelled"
+        assert [c.to_status for c in status_history(session, request)] == ["new", "cancelled"]
+        assert status_history(session, request)[-1].actor == "visitor"
+
+
+def test_an_unknown_code_gets_a_clear_answer(stack: Stack, sender: str) -> None:
+    reply = " ".join(converse(stack, sender, "status of PRL-7KQ3MX"))
+    assert "couldn't find a request with the code PRL-7KQ3MX" in reply
+
+
+def test_a_callback_request_is_stored_as_its_own_kind(
+    stack: Stack, stack_store: UnitOfWork, sender: str
+) -> None:
+    converse(stack, sender, "can someone call me back", "Sam Lee", "617 253 1000", "yes")
+    reply = " ".join(converse(stack, sender, "yes"))
+    assert find_code(reply)
+    [row] = rows_of(stack_store, sender)
+    assert (row.kind, row.phone) == ("callback", "+16172531000")
+
+
+def test_conversations_are_kept_in_their_own_tracker_database(stack: Stack, sender: str) -> None:
+    converse(stack, sender, "hello")
+    engine = create_engine(stack.tracker_database_url)
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
+        ).scalar()
+    engine.dispose()
+    assert found > 0
+    appointments = create_engine(stack.database_url)
+    with appointments.connect() as connection:
+        tables = {
+            row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+        }
+    appointments.dispose()
+    assert "events" not in tables and "appointment_requests" in tables

@@ -1,0 +1,160 @@
+"""Alembic migrations, the SQLite engine settings and the database-level cascade, on both backends."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.db import SQLITE_BUSY_TIMEOUT_S, UnitOfWork, make_engine
+from bot.store.migrate import alembic_config, downgrade, upgrade
+from bot.store.requests import NewRequest, change_status, create_request
+from bot.store.schema import AppointmentRequest, Base, StatusChange
+
+TABLES = {"appointment_requests", "status_changes"}
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables: an empty SQLite file, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        path = tmp_path / "empty.db"
+        path.touch()  # a zero-byte file is an empty SQLite database
+        yield f"sqlite:///{path}"
+        return
+    server = make_url(request.getfixturevalue("postgres_url"))
+    name = f"bot_migrate_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(empty_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_url)
+    yield engine
+    engine.dispose()
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_upgrade_downgrade_upgrade(empty_url: str, engine: Engine) -> None:
+    assert tables(engine) == set()
+
+    upgrade(empty_url)
+    assert tables(engine) >= TABLES
+    assert revision(engine) == HEAD
+
+    downgrade(empty_url, "base")
+    assert tables(engine) & TABLES == set()
+    assert revision(engine) is None
+
+    upgrade(empty_url)
+    assert tables(engine) >= TABLES
+    assert revision(engine) == HEAD
+
+
+def test_upgrade_is_idempotent(empty_url: str, engine: Engine) -> None:
+    upgrade(empty_url)
+    upgrade(empty_url)
+    assert tables(engine) >= TABLES
+    assert revision(engine) == HEAD
+
+
+def test_migrated_schema_has_the_indexes_and_the_cascading_key(empty_url: str, engine: Engine) -> None:
+    upgrade(empty_url)
+    inspector = inspect(engine)
+    request_indexes = {
+        index["name"]: index["column_names"] for index in inspector.get_indexes("appointment_requests")
+    }
+    assert request_indexes["ix_requests_status_created"] == ["status", "created_at"]
+    assert request_indexes["ix_requests_conversation"] == ["conversation_id"]
+    change_indexes = {
+        index["name"]: index["column_names"] for index in inspector.get_indexes("status_changes")
+    }
+    assert change_indexes["ix_status_changes_request_id"] == ["request_id"]
+    (foreign_key,) = inspector.get_foreign_keys("status_changes")
+    assert foreign_key["referred_table"] == "appointment_requests"
+    assert foreign_key["constrained_columns"] == ["request_id"]
+    assert foreign_key["options"].get("ondelete", "").upper() == "CASCADE"
+
+
+def test_migrations_match_the_models(empty_url: str, engine: Engine) -> None:
+    upgrade(empty_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_sqlite_engine_is_durable_and_enforces_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'store.db'}")
+    try:
+        with engine.connect() as connection:
+
+            def pragma(name: str) -> object:
+                return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+            assert str(pragma("journal_mode")).lower() == "wal"
+            assert pragma("synchronous") == 2  # FULL
+            assert pragma("foreign_keys") == 1
+            busy_timeout = pragma("busy_timeout")
+            assert isinstance(busy_timeout, int) and busy_timeout > 0
+            assert busy_timeout == SQLITE_BUSY_TIMEOUT_S * 1000
+        assert (tmp_path / "nested" / "store.db").exists()
+    finally:
+        engine.dispose()
+
+
+def test_deleting_a_request_cascades_to_its_status_changes(uow: UnitOfWork) -> None:
+    with uow() as session:
+        kept, _ = create_request(session, NewRequest(full_name="Kept", phone="+15550100001"))
+        gone, _ = create_request(session, NewRequest(full_name="Gone", phone="+15550100002"))
+        change_status(session, gone.reference, "contacted", actor="staff:alice")
+        kept_id, gone_id = kept.id, gone.id
+
+    def changes_of(request_id: int) -> int:
+        with uow() as session:
+            return session.execute(
+                select(func.count()).select_from(StatusChange).where(StatusChange.request_id == request_id)
+            ).scalar_one()
+
+    assert (changes_of(kept_id), changes_of(gone_id)) == (1, 2)
+    # A plain SQL DELETE, so the database (not the ORM relationship) has to do the cascade.
+    with uow() as session:
+        session.connection().execute(
+            AppointmentRequest.__table__.delete().where(AppointmentRequest.__table__.c.id == gone_id)
+        )
+    assert (changes_of(kept_id), changes_of(gone_id)) == (1, 0)
+
+
+def test_status_change_needs_an_existing_request(uow: UnitOfWork) -> None:
+    with pytest.raises(IntegrityError), uow() as session:
+        session.connection().execute(
+            StatusChange.__table__.insert().values(
+                request_id=987654, from_status=None, to_status="new", actor="visitor", created_at=func.now()
+            )
+        )
+    with uow() as session:
+        assert session.execute(select(func.count()).select_from(StatusChange)).scalar_one() == 0

@@ -1,0 +1,169 @@
+"""Settings built from a plain mapping: defaults, normalisation, and one-line errors naming the variable."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.settings import ROOT, OpeningHours, SettingsError, load_settings, parse_hours
+
+GOOD_SECRET = "k" * 40
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+    assert (settings.rasa_port, settings.action_port, settings.web_port) == (5005, 5055, 8000)
+    assert settings.rasa_urls == ("http://127.0.0.1:5005",)
+    assert settings.database_url == f"sqlite:///{ROOT / 'var' / 'appointments.db'}"
+    assert settings.tracker_database_url == f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+    assert settings.database_url.startswith("sqlite:////")  # an absolute path
+    assert settings.practice_hours == OpeningHours(frozenset(range(5)), time(8), time(17))
+    assert settings.practice_hours_text == "Mon-Fri 08:00-17:00"
+    assert settings.practice_timezone == ZoneInfo("America/New_York")
+    assert settings.phone_region == "US"
+    assert settings.app_env == "development"
+    assert not settings.is_production
+    assert settings.secret_key is None
+    assert settings.notify_webhook_url is None
+
+
+def test_rasa_urls_follow_rasa_port() -> None:
+    settings = load_settings({"RASA_PORT": "6000"})
+    assert settings.rasa_port == 6000
+    assert settings.rasa_urls == ("http://127.0.0.1:6000",)
+
+
+def test_explicit_values_are_read() -> None:
+    settings = load_settings(
+        {
+            "RASA_URLS": "http://a:5005, https://b:5005",
+            "PHONE_REGION": "gb",
+            "PRACTICE_TIMEZONE": "Europe/London",
+            "APP_ENV": "Production",
+            "SECRET_KEY": GOOD_SECRET,
+            "NOTIFY_WEBHOOK_URL": "https://hooks.example/new",
+            "NOTIFY_WEBHOOK_SECRET": "s3cret",
+        }
+    )
+    assert settings.rasa_urls == ("http://a:5005", "https://b:5005")
+    assert settings.phone_region == "GB"
+    assert settings.practice_timezone == ZoneInfo("Europe/London")
+    assert settings.is_production
+    assert settings.notify_webhook_url == "https://hooks.example/new"
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"RASA_PORT": "abc"}, "RASA_PORT"),
+        ({"RASA_PORT": "²"}, "RASA_PORT"),  # str.isdigit() says yes, int() says no
+        ({"ACTION_PORT": "70000"}, "ACTION_PORT"),
+        ({"WEB_PORT": "0"}, "WEB_PORT"),
+        ({"WEB_PORT": "-1"}, "WEB_PORT"),
+        ({"RASA_URLS": "localhost:5005"}, "RASA_URLS"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"TRACKER_DATABASE_URL": "mysql://x/y"}, "TRACKER_DATABASE_URL"),
+        ({"PRACTICE_TIMEZONE": "Mars/Base"}, "PRACTICE_TIMEZONE"),
+        ({"PRACTICE_TIMEZONE": "/etc/passwd"}, "PRACTICE_TIMEZONE"),
+        ({"PHONE_REGION": "XX"}, "PHONE_REGION"),
+        ({"PHONE_REGION": "United States"}, "PHONE_REGION"),
+        ({"PRACTICE_HOURS": "whenever"}, "PRACTICE_HOURS"),
+        ({"PRACTICE_HOURS": "Mon-Fri 17:00-08:00"}, "PRACTICE_HOURS"),
+        ({"PRACTICE_HOURS": "Mon-Fri 08:00-25:00"}, "PRACTICE_HOURS"),
+        ({"PRACTICE_HOURS": "Mon-Funday 08:00-17:00"}, "PRACTICE_HOURS"),
+        ({"APP_ENV": "staging"}, "APP_ENV"),
+        ({"APP_ENV": "production"}, "SECRET_KEY"),
+        ({"APP_ENV": "production", "SECRET_KEY": "change-me"}, "SECRET_KEY"),
+        ({"APP_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"APP_ENV": "production", "SECRET_KEY": "CHANGEME"}, "SECRET_KEY"),
+        ({"NOTIFY_WEBHOOK_URL": "https://hooks.example/new"}, "NOTIFY_WEBHOOK_SECRET"),
+        ({"NOTIFY_WEBHOOK_URL": "ftp://hooks.example", "NOTIFY_WEBHOOK_SECRET": "s"}, "NOTIFY_WEBHOOK_URL"),
+    ],
+)
+def test_bad_values_raise_a_one_line_error_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(env)
+    message = str(error.value)
+    assert message.startswith(f"{variable}: ")
+    assert "\n" not in message
+
+
+def test_production_accepts_a_real_secret() -> None:
+    settings = load_settings({"APP_ENV": "production", "SECRET_KEY": GOOD_SECRET})
+    assert settings.secret_key == GOOD_SECRET
+    assert settings.resolved_secret_key() == GOOD_SECRET
+
+
+def test_development_does_not_need_a_secret_key() -> None:
+    assert load_settings({"APP_ENV": "development", "SECRET_KEY": "change-me"}).app_env == "development"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@db.internal/app", "postgresql://u:p@db.internal/app"),
+        ("postgresql://u@db.internal/app", "postgresql://u@db.internal/app"),
+        ("postgresql+psycopg2://u@db.internal/app", "postgresql+psycopg2://u@db.internal/app"),
+        ("sqlite:////srv/data/app.db", "sqlite:////srv/data/app.db"),  # absolute: left alone
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+        ("sqlite:///var/other.db", f"sqlite:///{ROOT / 'var' / 'other.db'}"),  # relative: under the repo
+    ],
+)
+def test_database_urls_are_normalised(url: str, expected: str) -> None:
+    settings = load_settings({"DATABASE_URL": url, "TRACKER_DATABASE_URL": url})
+    assert settings.database_url == expected
+    assert settings.tracker_database_url == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "dialect"),
+    [
+        ("sqlite:///var/tracker.db", "sqlite"),
+        ("postgres://u@db.internal/tracker", "postgresql"),
+        ("postgresql+psycopg2://u@db.internal/tracker", "postgresql"),
+    ],
+)
+def test_rasa_environment(url: str, dialect: str) -> None:
+    settings = load_settings({"RASA_PORT": "6005", "ACTION_PORT": "6055", "TRACKER_DATABASE_URL": url})
+    assert settings.rasa_environment() == {
+        "ACTION_PORT": "6055",
+        "RASA_PORT": "6005",
+        "TRACKER_DATABASE_URL": settings.tracker_database_url,
+        "TRACKER_DB_DIALECT": dialect,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "opens", "closes"),
+    [
+        ("Mon-Fri 08:00-17:00", {0, 1, 2, 3, 4}, time(8), time(17)),
+        ("Mon,Wed,Fri 09:00-13:00", {0, 2, 4}, time(9), time(13)),
+        ("monday-friday 8:30-17:00", {0, 1, 2, 3, 4}, time(8, 30), time(17)),
+        ("Tue 09:00-12:00", {1}, time(9), time(12)),
+        ("Sat-Mon 09:00-12:00", {5, 6, 0}, time(9), time(12)),  # a range may wrap past Sunday
+        ("Mon-Tue, Thu 09:00 - 12:00", {0, 1, 3}, time(9), time(12)),
+    ],
+)
+def test_parse_hours(text: str, days: set[int], opens: time, closes: time) -> None:
+    hours = parse_hours(text)
+    assert hours.days == frozenset(days)
+    assert (hours.opens, hours.closes) == (opens, closes)
+    assert all(hours.is_open_on(day) == (day in days) for day in range(7))
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("Mon-Fri 08:00-17:00", "Monday to Friday"),
+        ("Mon-Sun 08:00-17:00", "Monday to Sunday"),
+        ("Mon-Wed 08:00-17:00", "Monday to Wednesday"),
+        ("Mon,Wed,Fri 09:00-13:00", "Monday, Wednesday, Friday"),
+        ("Mon,Tue 09:00-13:00", "Monday, Tuesday"),
+        ("Thu 09:00-13:00", "Thursday"),
+    ],
+)
+def test_describe_days(text: str, described: str) -> None:
+    assert parse_hours(text).describe_days() == described
