@@ -153,8 +153,7 @@ def run(settings: Settings) -> int:
     env = child_environment(settings)
     running = services(settings, str(model))
 
-    signal.signal(signal.SIGTERM, _raise_stop)
-    signal.signal(signal.SIGINT, _raise_stop)
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         for service in running:
             print(f"Starting the {service.name}…", flush=True)
@@ -193,6 +192,9 @@ def run(settings: Settings) -> int:
     except BaseException:
         stop_all(running)
         raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def shell(settings: Settings) -> int:

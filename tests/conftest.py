@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from bot.settings import get_settings, parse_hours
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
+from bot.training import ensure_model
 
 # Settings every test sees, whatever the developer's .env or shell holds.
 TEST_ENV = {
@@ -120,3 +121,9 @@ def postgres_url() -> Iterator[str]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in dict.fromkeys(_postgres_report):
         terminalreporter.write_line(line, bold=True)
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model for the current training data, trained once if the data changed."""
+    return ensure_model()

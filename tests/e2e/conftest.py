@@ -84,13 +84,6 @@ def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def trained_model() -> Path:
-    from bot.training import ensure_model
-
-    return ensure_model()
-
-
-@pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("stack")
     env = launcher_env(tmp)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from bot.settings import ROOT
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork
 from bot.store.requests import get_request, status_history
@@ -157,3 +161,17 @@ def test_conversations_are_kept_in_their_own_tracker_database(stack: Stack, send
         }
     appointments.dispose()
     assert "events" not in tables and "appointment_requests" in tables
+
+
+def test_a_second_launcher_says_the_port_is_taken(stack: Stack) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.launcher", "run"],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"port {stack.rasa_port} (RASA_PORT) is already taken" in result.stderr
+    assert stack.say("still-here", "hello"), "the running stack was disturbed"
