@@ -41,7 +41,7 @@ FIELD_SYNONYMS = {
 }
 
 
-def _clear_form() -> list[EventType]:
+def clear_form() -> list[EventType]:
     return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "form_blocker", "request_kind")] + [
         SlotSet("form_failures", 0)
     ]
@@ -85,12 +85,14 @@ class ActionReviewRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         kind = _kind(tracker)
         blocker = tracker.get_slot("form_blocker")
+        if blocker == "emergency":  # the emergency message has been given; nothing else to say
+            return clear_form()
         if blocker == "no_consent":
             dispatcher.utter_message(
                 text="I understand. Without your consent the practice can't contact you, so I haven't sent "
                 "or kept anything. If you change your mind, just say 'I'd like an appointment'."
             )
-            return _clear_form()
+            return clear_form()
         if blocker == "stuck":
             dispatcher.utter_message(
                 text="I'm sorry, I'm having trouble with that answer. Nothing has been sent yet. You can try "
@@ -168,7 +170,7 @@ class ActionSubmitRequest(Action):
             return []
         logger.info("%s request %s (%s)", kind, reference, "stored" if created else "already stored")
         dispatcher.utter_message(text=received_text(reference, kind, config.practice_name))
-        return [*_clear_form(), SlotSet("last_reference", reference)]
+        return [*clear_form(), SlotSet("last_reference", reference)]
 
 
 class ActionCorrectField(Action):
@@ -214,4 +216,4 @@ class ActionStopRequest(Action):
             "If you'd like to start again later, just ask."
         )
         lookup = [SlotSet(slot, None) for slot in ("lookup_purpose", "lookup_reference", "lookup_contact")]
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *_clear_form(), *lookup]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_form(), *lookup]

@@ -23,14 +23,18 @@ from bot.booking.contact import (
     find_email,
     find_phone,
     is_stop_request,
+    looks_like_question,
     normalise_email,
     normalise_phone,
 )
 from bot.booking.dates import describe_date, read_preferred_date, read_time_of_day
 from bot.booking.reasons import read_reason
 from bot.booking.wording import SKIPPED
+from bot.safety import EMERGENCY_TEXT, red_flag
 
 MAX_FAILURES = 3
+# Intents that interrupt a form to be answered (the form then resumes); red flags never count as answers.
+INTERRUPTIONS = {"faq", "unknown", "about_practice", "medical_advice", "out_of_scope"}
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "i agree", "agree", "yes please", "of course"}
 _NO = {"no", "n", "nope", "no thanks", "i don't agree", "i do not agree", "don't", "do not"}
 
@@ -62,14 +66,18 @@ class RequestFormValidator(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Take an answer that NLU misread as "stop" ("Tom Stopford") as the answer it is."""
+        """Take an answer that NLU misread as an interruption as the answer it is.
+
+        "Tom Stopford" is a name, not "stop"; "sciatica" answers the reason question rather than asking
+        the FAQ about conditions. Only a clear stop, or a real question, interrupts the form.
+        """
         slot = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
-        if (
-            slot in self.domain_slots(domain)
-            and latest_intent(tracker) == "stop"
-            and not is_stop_request(text)
-            and not text.startswith("/")
+        intent = latest_intent(tracker)
+        if slot not in self.domain_slots(domain) or text.startswith("/"):
+            return []
+        if (intent == "stop" and not is_stop_request(text)) or (
+            intent in INTERRUPTIONS and not looks_like_question(text)
         ):
             return [SlotSet(slot, text)]
         return []
@@ -212,6 +220,9 @@ class ValidateAppointmentForm(RequestFormValidator):
     def validate_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if red_flag(str(value or "")):  # NLU normally catches this first; never book past an emergency
+            dispatcher.utter_message(text=EMERGENCY_TEXT)
+            return {"reason": None, "form_blocker": "emergency"}
         reason = read_reason(str(value or ""))
         if reason:
             return self.accept({"reason": reason})

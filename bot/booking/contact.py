@@ -130,3 +130,35 @@ def is_stop_request(text: str) -> bool:
         return True
     words = set(re.findall(r"[a-z]+", lowered))
     return bool(words & _STOP_WORDS) and len(words) <= 6
+
+
+_QUESTION_WORDS = {
+    "what",
+    "whats",
+    "what's",
+    "how",
+    "why",
+    "who",
+    "whom",
+    "where",
+    "when",
+    "which",
+    "is",
+    "are",
+    "does",
+    "do",
+    "can",
+    "could",
+    "would",
+    "should",
+    "am",
+    "tell",
+    "explain",
+}
+
+
+def looks_like_question(text: str) -> bool:
+    """A question rather than an answer ("does it help sciatica?" vs "sciatica")."""
+    plain = _plain(text).strip()
+    words = re.findall(r"[\w']+", plain)
+    return plain.endswith("?") or bool(words and words[0] in _QUESTION_WORDS)

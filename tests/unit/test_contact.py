@@ -11,6 +11,7 @@ from bot.booking.contact import (
     find_email,
     find_phone,
     is_stop_request,
+    looks_like_question,
     normalise_email,
     normalise_phone,
 )
@@ -190,3 +191,21 @@ def test_declines(text: str, expected: bool) -> None:
 )
 def test_is_stop_request(text: str, expected: bool) -> None:
     assert is_stop_request(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("does it help sciatica?", True),
+        ("what is prolotherapy", True),
+        ("How much does it cost", True),
+        ("tell me about the injections", True),
+        ("sciatica", False),
+        ("Tom Stopford", False),
+        ("lower back pain after lifting", False),
+        ("212 555 0199", False),
+        ("", False),
+    ],
+)
+def test_looks_like_question(text: str, question: bool) -> None:
+    assert looks_like_question(text) is question

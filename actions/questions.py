@@ -1,0 +1,136 @@
+"""Everything around the article's answers: the notice, honest limits, safety and misunderstandings.
+
+The answers themselves come from the ResponseSelector (`utter_faq/<topic>`); these actions add what
+depends on settings (the practice's phone and name) or on the conversation so far.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.booking import clear_form
+from actions.context import settings
+from bot.safety import EMERGENCY_TEXT
+
+ARTICLE_AUTHOR = "Stefano Sinicropi"
+ARTICLE_TITLE = "Prolotherapy for Back Pain – Is it Effective?"
+_MISUNDERSTOOD = ("nlu_fallback", "out_of_scope")
+_CARRIED_OVER = ("notice_shown", "last_reference")
+_OFFER_BUTTONS = [
+    {"title": "Request a callback", "payload": "/request_callback"},
+    {"title": "Request an appointment", "payload": "/book_appointment"},
+]
+
+
+def notice_text(practice_name: str) -> str:
+    return (
+        f"Hi, I'm the virtual assistant of {practice_name}. I give general information about prolotherapy "
+        "from the practice's article, not medical advice. If you leave a request, the practice uses your "
+        "details only to contact you about it."
+    )
+
+
+class ActionSessionStart(Action):
+    """Start each session with the notice, once per conversation, and keep what must carry over."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        events: list[EventType] = [SessionStarted()]
+        events += [SlotSet(slot, tracker.get_slot(slot)) for slot in _CARRIED_OVER if tracker.get_slot(slot)]
+        if not tracker.get_slot("notice_shown"):
+            dispatcher.utter_message(text=notice_text(settings().practice_name))
+            events.append(SlotSet("notice_shown", True))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionOfferContact(Action):
+    """After "I don't have that information": the way forward, with the practice's real phone."""
+
+    def name(self) -> str:
+        return "action_offer_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        phone = settings().practice_phone
+        if tracker.active_loop.get("name"):
+            dispatcher.utter_message(
+                text=f"The practice can answer that when they call you, or call them at {phone}."
+            )
+        else:
+            dispatcher.utter_message(
+                text=f"The practice can answer that: call them at {phone}, or I can take a callback request "
+                "or an appointment request for you.",
+                buttons=_OFFER_BUTTONS,
+            )
+        return []
+
+
+class ActionAboutPractice(Action):
+    def name(self) -> str:
+        return "action_about_practice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        config = settings()
+        dispatcher.utter_message(
+            text=f"I'm the assistant of {config.practice_name}. My answers come from the practice's article "
+            f"“{ARTICLE_TITLE}” by {ARTICLE_AUTHOR}. "
+            f"You can reach the practice at {config.practice_phone} or "
+            f"{config.practice_email}; it is open {config.practice_hours.describe_days()}, "
+            f"{config.practice_hours.opens:%H:%M}–{config.practice_hours.closes:%H:%M}."
+        )
+        return []
+
+
+class ActionEmergency(Action):
+    """Red-flag symptoms: the emergency message first, and no booking form."""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        dispatcher.utter_message(text=EMERGENCY_TEXT)
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_form()]
+
+
+class ActionMisunderstood(Action):
+    """Ask to rephrase; after two misunderstandings in a row, offer a human callback instead."""
+
+    def name(self) -> str:
+        return "action_misunderstood"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        if misunderstandings_in_a_row(tracker) >= 2:
+            dispatcher.utter_message(
+                text="I'm sorry I'm not able to help with that. Would you like someone from the practice to "
+                f"call you back? You can also call them at {settings().practice_phone}.",
+                buttons=_OFFER_BUTTONS,
+            )
+        elif (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope":
+            dispatcher.utter_message(
+                text="Sorry, I can only help with questions about prolotherapy and back pain, and with "
+                "appointment requests for the practice."
+            )
+        else:
+            dispatcher.utter_message(
+                text="Sorry, I didn't quite understand. Could you rephrase that? "
+                "I can answer questions about "
+                "prolotherapy or take an appointment request."
+            )
+        return []
+
+
+def misunderstandings_in_a_row(tracker: Tracker) -> int:
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent not in _MISUNDERSTOOD:
+            break
+        count += 1
+    return count

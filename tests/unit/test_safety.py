@@ -1,0 +1,53 @@
+"""Red flags: real emergencies are recognised in the visitor's own words; ordinary complaints are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import red_flag
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("I suddenly can't control my bladder and my back hurts", "bladder or bowel control"),
+        ("since this morning i cant hold my bowels", "bladder or bowel control"),
+        ("I wet myself and my lower back is agony", "bladder or bowel control"),
+        ("new incontinence with my back pain", "incontinence"),
+        ("numbness in my groin since yesterday", "numbness in the groin or saddle area"),
+        ("my inner thighs went numb", "numbness in the groin or saddle area"),
+        ("I can't feel anything between my legs", "numbness in the groin or saddle area"),
+        ("my legs are getting weaker by the hour", "worsening weakness in the legs"),
+        ("my leg keeps giving out and it's getting worse fast", "worsening weakness in the legs"),
+        ("I have a fever and my back is killing me", "fever with back pain"),
+        ("back pain and chills", "fever with back pain"),
+        ("I fell off a ladder today and hurt my back", "a recent fall or accident"),
+        ("was rear-ended yesterday, my neck and back are bad", "a recent fall or accident"),
+        ("I Fell Down The Stairs Last Night And My Spine Hurts", "a recent fall or accident"),
+        ("I can’t control my bladder", "bladder or bowel control"),
+    ],
+)
+def test_emergencies_are_recognised(text: str, flag: str) -> None:
+    assert red_flag(text) == flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my leg tingles",
+        "my leg tingles down to my foot when I sit",
+        "old whiplash from a car accident in 2015 still hurts",
+        "a car accident last year hurt my neck",
+        "I have back pain but no fever",
+        "no numbness in my groin, just back pain",
+        "sciatica",
+        "my toes go numb when I sit too long",
+        "I fell in love with yoga",
+        "Tom Stopford",
+        "does prolotherapy help degenerative discs?",
+        "my legs feel weak after a long walk",
+        "",
+    ],
+)
+def test_ordinary_complaints_are_not_emergencies(text: str) -> None:
+    assert red_flag(text) is None
