@@ -6,6 +6,7 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 import pytest
+from dotenv import dotenv_values
 
 from bot.settings import ROOT, OpeningHours, SettingsError, load_settings, parse_hours
 
@@ -167,3 +168,35 @@ def test_parse_hours(text: str, days: set[int], opens: time, closes: time) -> No
 )
 def test_describe_days(text: str, described: str) -> None:
     assert parse_hours(text).describe_days() == described
+
+
+def test_env_example_documents_every_setting_and_loads_as_is() -> None:
+    path = ROOT / ".env.example"
+    text = path.read_text()
+    for name in (
+        "DATABASE_URL",
+        "TRACKER_DATABASE_URL",
+        "RASA_PORT",
+        "ACTION_PORT",
+        "WEB_PORT",
+        "RASA_URLS",
+        "APP_ENV",
+        "PRACTICE_NAME",
+        "PRACTICE_PHONE",
+        "PRACTICE_EMAIL",
+        "PRACTICE_HOURS",
+        "PRACTICE_TIMEZONE",
+        "PHONE_REGION",
+        "SECRET_KEY",
+        "WIDGET_ALLOWED_ORIGINS",
+        "TRUSTED_PROXIES",
+        "NOTIFY_WEBHOOK_URL",
+        "NOTIFY_WEBHOOK_SECRET",
+        "SMTP_HOST",
+        "STAFF_NOTIFY_EMAIL",
+    ):
+        assert name in text, f"{name} is not documented in .env.example"
+    values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    settings = load_settings(values)
+    assert settings.practice_phone == "(555) 010-0000"
+    assert settings.rasa_port == 5005
