@@ -44,8 +44,14 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "incontinence": (r"incontinen\w*", r"(?:pee\w*|pissing|poo\w*|wet|soil\w*|shit\w*) my ?self"),
     "numb": (
-        r"numb\w*", r"no feeling", r"lost (?:all )?(?:the )?feeling", r"no sensation", r"can'?t feel",
-        r"cannot feel", r"pins and needles", r"tingl\w*",
+        r"numb\w*",
+        r"no feeling",
+        r"lost (?:all )?(?:the )?feeling",
+        r"no sensation",
+        r"can'?t feel",
+        r"cannot feel",
+        r"pins and needles",
+        r"tingl\w*",
     ),
     "saddle": (
         r"groin",
