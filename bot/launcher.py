@@ -1,8 +1,8 @@
 """Start, train and talk to the assistant: `python -m bot.launcher run|train|shell|migrate`.
 
 `run` applies migrations, trains if the data changed, starts the action server and the Rasa server on
-loopback, waits until both answer, and supervises them: if one dies the launcher says so, stops the
-other and exits non-zero; Ctrl-C or SIGTERM stops both cleanly.
+loopback and the public web server (bot.web), waits until all answer, and supervises them: if one dies
+the launcher says so, stops the others and exits non-zero; Ctrl-C or SIGTERM stops all cleanly.
 """
 
 from __future__ import annotations
@@ -110,6 +110,11 @@ def services(settings: Settings, model: str) -> list[Service]:
             ],
             f"http://127.0.0.1:{settings.rasa_port}/",
         ),
+        Service(
+            "web server",
+            [python, "-m", "bot.web"],
+            f"http://127.0.0.1:{settings.web_port}/healthz",
+        ),
     ]
 
 
@@ -141,7 +146,12 @@ def _raise_stop(signum: int, _frame: object) -> None:
 
 
 def run(settings: Settings) -> int:
-    for name, port in (("RASA_PORT", settings.rasa_port), ("ACTION_PORT", settings.action_port)):
+    ports = (
+        ("RASA_PORT", settings.rasa_port),
+        ("ACTION_PORT", settings.action_port),
+        ("WEB_PORT", settings.web_port),
+    )
+    for name, port in ports:
         if not port_is_free(port):
             raise LaunchError(
                 f"port {port} ({name}) is already taken: is the assistant already running? "
@@ -172,6 +182,7 @@ def run(settings: Settings) -> int:
             time.sleep(0.5)
         print(
             "\nThe assistant is running:\n"
+            f"  Website with the chat widget: http://{settings.web_host}:{settings.web_port}/\n"
             f"  Rasa server (REST channel): http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook\n"
             f"  Action server:              http://127.0.0.1:{settings.action_port}/webhook\n"
             "Press Ctrl-C to stop.\n",

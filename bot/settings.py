@@ -57,6 +57,7 @@ class Settings:
     rasa_port: int
     action_port: int
     web_port: int
+    web_host: str
     rasa_urls: tuple[str, ...]
     app_env: str
     practice_name: str
@@ -211,6 +212,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         rasa_port=rasa_port,
         action_port=_port(env, "ACTION_PORT", 5055),
         web_port=_port(env, "WEB_PORT", 8000),
+        web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
         rasa_urls=rasa_urls,
         app_env=app_env,
         practice_name=env.get("PRACTICE_NAME", "").strip() or "Our Spine Practice",

@@ -28,6 +28,7 @@ TEST_ENV = {
     "PRACTICE_HOURS": "Mon-Fri 08:00-17:00",
     "PRACTICE_TIMEZONE": "America/New_York",
     "PHONE_REGION": "US",
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production-0123456789",
 }
 SETTING_NAMES = (
     "DATABASE_URL",

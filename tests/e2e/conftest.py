@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.error
 import urllib.request
@@ -22,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from bot.settings import ROOT
+from bot.settings import ROOT, VAR_DIR
 from bot.store.db import UnitOfWork, make_engine
 from tests.conftest import TEST_ENV
 
@@ -48,6 +50,7 @@ def http_ok(url: str) -> bool:
 class Stack:
     rasa_port: int
     action_port: int
+    web_port: int
     database_url: str
     tracker_database_url: str
     env: dict[str, str]
@@ -64,6 +67,10 @@ class Stack:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
@@ -75,6 +82,7 @@ def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:
         {
             "RASA_PORT": str(free_port()),
             "ACTION_PORT": str(free_port()),
+            "WEB_PORT": str(free_port()),
             "DATABASE_URL": f"sqlite:///{tmp / 'appointments.db'}",
             "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}",
         }
@@ -97,13 +105,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iter
             stderr=subprocess.STDOUT,
         )
     running = Stack(
-        int(env["RASA_PORT"]),
-        int(env["ACTION_PORT"]),
-        env["DATABASE_URL"],
-        env["TRACKER_DATABASE_URL"],
-        env,
-        log,
-        process,
+        rasa_port=int(env["RASA_PORT"]),
+        action_port=int(env["ACTION_PORT"]),
+        web_port=int(env["WEB_PORT"]),
+        database_url=env["DATABASE_URL"],
+        tracker_database_url=env["TRACKER_DATABASE_URL"],
+        env=env,
+        log=log,
+        process=process,
     )
     deadline = time.monotonic() + START_TIMEOUT_S
     while "The assistant is running" not in log.read_text(errors="replace"):
@@ -134,3 +143,57 @@ def stack_store(stack: Stack) -> Iterator[UnitOfWork]:
 @pytest.fixture
 def sender() -> str:
     return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+AXE_VERSION = "4.14.1"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's Chromium is missing: apt-get install -y chromium (.ci/run does this)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry (fetched once into var/, never committed)."""
+    folder = VAR_DIR / "axe"
+    script = folder / "package" / "axe.min.js"
+    if not script.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            ["npm", "pack", f"axe-core@{AXE_VERSION}", "--silent"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"could not fetch axe-core from npm: {result.stderr[-500:]}")
+        with tarfile.open(folder / f"axe-core-{AXE_VERSION}.tgz") as archive:
+            archive.extract("package/axe.min.js", folder)
+    return script.read_text()

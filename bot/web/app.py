@@ -1,0 +1,289 @@
+"""The public web server: demo page, widget, `/chat` proxy to Rasa's REST channel, health checks.
+
+Run with `python -m bot.web` (the launcher does). Only this process faces the public; Rasa and the
+action server stay on loopback behind it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jinja2
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.settings import Settings
+from bot.store.db import make_engine
+from bot.web.limits import RateLimiter
+from bot.web.tokens import conversation_of, new_conversation, payload_is_genuine, sign_payload
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+MAX_MESSAGE_LENGTH = 1000
+MAX_BODY_BYTES = 8_192
+RASA_TIMEOUT_S = 10.0
+TOKEN_HEADER = "X-Conversation-Token"
+OUTAGE = (
+    "Sorry, the assistant is not available right now. Please try again in a moment, or call the practice "
+    "at {phone}."
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (pure ASGI, so streaming stays untouched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {name.decode().lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.lower() not in present:
+                        headers.append((name.encode(), value.encode()))
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+@dataclass
+class Proxy:
+    """What /chat needs: settings, the secret, rate limits and one shared HTTP client."""
+
+    settings: Settings
+    secret: str
+    per_conversation: RateLimiter
+    per_client: RateLimiter
+    client: httpx.AsyncClient | None = None
+
+    def rasa_order(self, conversation: str) -> list[str]:
+        """Every Rasa server, starting with this conversation's own (sticky, so turns stay in order)."""
+        urls = list(self.settings.rasa_urls)
+        start = int(hashlib.sha256(conversation.encode()).hexdigest(), 16) % len(urls)
+        return urls[start:] + urls[:start]
+
+    async def forward(self, conversation: str, message: str) -> list[dict[str, Any]] | None:
+        """Rasa's answer, or None when no server answers usefully (down, slow, empty)."""
+        assert self.client is not None
+        for base in self.rasa_order(conversation):
+            try:
+                response = await self.client.post(
+                    f"{base}/webhooks/rest/webhook", json={"sender": conversation, "message": message}
+                )
+            except httpx.TransportError as error:
+                logger.warning("Rasa at %s unreachable: %s", base, type(error).__name__)
+                continue
+            if response.status_code != 200:
+                logger.warning("Rasa at %s answered %s", base, response.status_code)
+                continue
+            try:
+                answer = response.json()
+            except ValueError:
+                return None
+            return answer if isinstance(answer, list) and answer else None
+        return None
+
+    def client_key(self, request: Request) -> str:
+        host = request.client.host if request.client else "unknown"
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded and host in self.settings.trusted_proxies:
+            return forwarded.split(",")[0].strip()
+        return host
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, **extra)
+
+
+def _clean_text(raw: Any) -> str | None:
+    """Visitor text as Rasa should see it: a string, trimmed, never a `/intent` command."""
+    if not isinstance(raw, str):
+        return None
+    cleaned = "".join(ch for ch in raw if ch == "\n" or ch == "\t" or ch >= " ").strip()
+    return cleaned.lstrip("/").strip()
+
+
+async def chat(request: Request) -> Response:
+    proxy: Proxy = request.app.state.proxy
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return _error(413, "That message is too long.")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, 'Please send JSON like {"message": "hello"}.')
+    if not isinstance(data, dict):
+        return _error(400, 'Please send a JSON object like {"message": "hello"}.')
+
+    conversation = conversation_of(proxy.secret, request.headers.get(TOKEN_HEADER))
+    token = request.headers.get(TOKEN_HEADER)
+    if conversation is None:
+        conversation, token = new_conversation(proxy.secret)
+
+    if "payload" in data:
+        payload = data.get("payload")
+        if not isinstance(payload, str) or not payload_is_genuine(
+            proxy.secret, conversation, payload, str(data.get("signature", ""))
+        ):
+            return _error(400, "That choice is no longer available. Please type your answer instead.")
+        message = payload
+    else:
+        message = _clean_text(data.get("message"))
+        if not message:
+            return _error(400, "Please type a message.")
+        if len(message) > MAX_MESSAGE_LENGTH:
+            return _error(413, f"Please keep messages under {MAX_MESSAGE_LENGTH} characters.")
+
+    client = proxy.client_key(request)
+    for limiter, key in ((proxy.per_client, client), (proxy.per_conversation, conversation)):
+        if not limiter.allow(key):
+            return _error(
+                429,
+                "You're sending messages very quickly. Please wait a moment and try again.",
+                headers={"Retry-After": str(limiter.retry_after(key))},
+            )
+
+    answer = await proxy.forward(conversation, message)
+    if answer is None:
+        return _error(503, OUTAGE.format(phone=proxy.settings.practice_phone), headers={"Retry-After": "5"})
+    messages = []
+    for item in answer:
+        entry: dict[str, Any] = {"text": item.get("text") or ""}
+        buttons = [
+            {
+                "title": str(button.get("title", "")),
+                "payload": str(button.get("payload", "")),
+                "signature": sign_payload(proxy.secret, conversation, str(button.get("payload", ""))),
+            }
+            for button in item.get("buttons") or []
+        ]
+        if buttons:
+            entry["buttons"] = buttons
+        if entry["text"] or buttons:
+            messages.append(entry)
+    return JSONResponse({"token": token, "messages": messages})
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    proxy: Proxy = request.app.state.proxy
+    checks: dict[str, str] = {}
+    try:
+        response = await proxy.client.get(proxy.settings.rasa_urls[0] + "/", timeout=3)
+        checks["rasa"] = "ok" if response.status_code == 200 else f"status {response.status_code}"
+    except httpx.TransportError as error:
+        checks["rasa"] = f"unreachable ({type(error).__name__})"
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # any driver error means "not ready"
+        checks["database"] = f"unavailable ({type(error).__name__})"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+async def page(request: Request) -> Response:
+    settings: Settings = request.app.state.proxy.settings
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "page.html",
+        {"practice_name": settings.practice_name, "practice_phone": settings.practice_phone},
+    )
+
+
+def _static(name: str, media_type: str):
+    async def serve(request: Request) -> Response:
+        return FileResponse(
+            HERE / "static" / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
+        )
+
+    return serve
+
+
+def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The web app; `transport` lets tests stand in for Rasa without a server."""
+    proxy = Proxy(
+        settings=settings,
+        secret=settings.resolved_secret_key(),
+        per_conversation=RateLimiter(limit=20, window_s=60),
+        per_client=RateLimiter(limit=60, window_s=60),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        proxy.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(RASA_TIMEOUT_S, connect=2.0), transport=transport
+        )
+        app.state.engine = make_engine(settings.database_url)
+        try:
+            yield
+        finally:
+            await proxy.client.aclose()
+            app.state.engine.dispose()
+
+    middleware = [Middleware(SecurityHeaders)]
+    if settings.widget_allowed_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.widget_allowed_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Content-Type", TOKEN_HEADER],
+                max_age=600,
+            )
+        )
+    app = Starlette(
+        routes=[
+            Route("/", page),
+            Route("/widget.js", _static("widget.js", "text/javascript")),
+            Route("/widget.css", _static("widget.css", "text/css")),
+            Route("/site.css", _static("site.css", "text/css")),
+            Route("/chat", chat, methods=["POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.proxy = proxy
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True, enable_async=False
+    )
+    app.state.templates = Jinja2Templates(env=environment)
+    return app

@@ -1,0 +1,211 @@
+/*
+ * The practice's chat widget. Embed with one tag:
+ *   <script src="https://assistant.example/widget.js" data-title="Ask us" data-color="#0b5c72"
+ *           data-open="false" defer></script>
+ * Attributes: data-server (default: where this script came from), data-title, data-color, data-open.
+ * Plain JavaScript, no build step, no third-party code. Bot text is always rendered as text.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__prlChatLoaded) return;
+  window.__prlChatLoaded = true;
+
+  var server = (script.getAttribute("data-server") || new URL(script.src, location.href).origin).replace(/\/+$/, "");
+  var title = script.getAttribute("data-title") || "Chat with us";
+  var color = script.getAttribute("data-color") || "";
+  var openOnLoad = script.getAttribute("data-open") === "true";
+  var storageKey = "prl-chat:" + server;
+  var GREETING = "Hi! I can answer questions about prolotherapy for back pain and take an appointment or " +
+    "callback request. I give general information, not medical advice. What you type here is used only to " +
+    "answer you and to handle your request.";
+  var URL_PATTERN = /(https?:\/\/[^\s<>"']+)/g;
+
+  var state = load();
+  var pending = null;
+
+  function load() {
+    try {
+      var saved = JSON.parse(localStorage.getItem(storageKey) || "null");
+      if (saved && typeof saved === "object" && Array.isArray(saved.messages)) return saved;
+    } catch (e) { /* storage unavailable or corrupt: start fresh */ }
+    return { token: null, messages: [], greeted: false, open: false, unread: 0 };
+  }
+
+  function save() {
+    try { localStorage.setItem(storageKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  var css = el("link", { rel: "stylesheet", href: server + "/widget.css" });
+  document.head.appendChild(css);
+
+  var badge = el("span", { "class": "prl-badge", "aria-hidden": "true" });
+  var launcher = el("button", {
+    type: "button", "class": "prl-launcher", "aria-label": "Open chat: " + title,
+    "aria-expanded": "false", "aria-controls": "prl-panel"
+  }, [el("span", { "class": "prl-launcher-icon", "aria-hidden": "true", text: "💬" }), badge]);
+  var unreadText = el("span", { "class": "prl-sr", "aria-live": "polite" });
+  var log = el("div", { "class": "prl-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
+  var typing = el("div", { "class": "prl-typing", role: "status" }, [
+    el("span", { "class": "prl-dot", "aria-hidden": "true" }), el("span", { "class": "prl-dot", "aria-hidden": "true" }),
+    el("span", { "class": "prl-dot", "aria-hidden": "true" }), el("span", { "class": "prl-sr", text: "The assistant is typing" })
+  ]);
+  typing.hidden = true;
+  var input = el("input", { id: "prl-input", type: "text", maxlength: "1000", autocomplete: "off", placeholder: "Type your message" });
+  var send = el("button", { type: "submit", "class": "prl-send", text: "Send" });
+  var form = el("form", { "class": "prl-form" }, [
+    el("label", { "for": "prl-input", "class": "prl-sr", text: "Message" }), input, send
+  ]);
+  var restart = el("button", { type: "button", "class": "prl-restart", text: "Start over" });
+  var close = el("button", { type: "button", "class": "prl-close", "aria-label": "Close chat", text: "×" });
+  var panel = el("section", { id: "prl-panel", "class": "prl-panel", role: "dialog", "aria-label": title }, [
+    el("header", { "class": "prl-header" }, [el("h2", { text: title }), restart, close]),
+    log, typing, form
+  ]);
+  panel.hidden = true;
+  var root = el("div", { "class": "prl-chat" }, [launcher, unreadText, panel]);
+  if (/^#[0-9a-fA-F]{3,8}$/.test(color)) root.style.setProperty("--prl-color", color);
+  document.body.appendChild(root);
+
+  function linkified(text) {
+    var fragment = document.createDocumentFragment();
+    String(text).split(URL_PATTERN).forEach(function (part, index) {
+      if (index % 2 === 1) {
+        fragment.appendChild(el("a", { href: part, target: "_blank", rel: "noopener noreferrer", text: part }));
+      } else if (part) {
+        fragment.appendChild(document.createTextNode(part));
+      }
+    });
+    return fragment;
+  }
+
+  function renderMessage(message, isLast) {
+    var bubble = el("div", { "class": "prl-msg prl-" + message.from });
+    if (message.from === "me") bubble.appendChild(el("span", { "class": "prl-sr", text: "You said: " }));
+    bubble.appendChild(linkified(message.text || ""));
+    if (message.from === "error" && isLast && pending) {
+      var retry = el("button", { type: "button", "class": "prl-retry", text: "Try again" });
+      retry.addEventListener("click", function () { deliver(pending); });
+      bubble.appendChild(retry);
+    }
+    log.appendChild(bubble);
+    if (message.buttons && message.buttons.length && isLast) {
+      var row = el("div", { "class": "prl-buttons" });
+      message.buttons.forEach(function (button) {
+        var choice = el("button", { type: "button", "class": "prl-choice", text: button.title });
+        choice.addEventListener("click", function () { choose(button); });
+        row.appendChild(choice);
+      });
+      log.appendChild(row);
+    }
+  }
+
+  function render() {
+    log.textContent = "";
+    state.messages.forEach(function (message, index) {
+      renderMessage(message, index === state.messages.length - 1);
+    });
+    log.scrollTop = log.scrollHeight;
+    var unread = state.open ? 0 : state.unread;
+    badge.textContent = unread ? String(unread) : "";
+    badge.hidden = !unread;
+    launcher.setAttribute("aria-label", "Open chat: " + title + (unread ? " (" + unread + " unread)" : ""));
+  }
+
+  function add(message) {
+    state.messages.push(message);
+    if (state.messages.length > 200) state.messages = state.messages.slice(-200);
+    if (!state.open && message.from === "bot") state.unread += 1;
+    save();
+    render();
+  }
+
+  function setOpen(open) {
+    state.open = open;
+    if (open) {
+      state.unread = 0;
+      if (!state.greeted) {
+        state.greeted = true;
+        state.messages.push({ from: "bot", text: GREETING });
+      }
+    }
+    save();
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    root.classList.toggle("prl-is-open", open);
+    render();
+    if (open) input.focus(); else launcher.focus();
+  }
+
+  function deliver(request) {
+    pending = request;
+    typing.hidden = false;
+    send.disabled = true;
+    var headers = { "Content-Type": "application/json" };
+    if (state.token) headers["X-Conversation-Token"] = state.token;
+    fetch(server + "/chat", { method: "POST", headers: headers, body: JSON.stringify(request), mode: "cors", credentials: "omit" })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { status: response.status, data: data };
+        });
+      })
+      .then(function (result) {
+        typing.hidden = true;
+        send.disabled = false;
+        if (result.status === 200) {
+          pending = null;
+          if (result.data.token) state.token = result.data.token;
+          (result.data.messages || []).forEach(function (message) {
+            add({ from: "bot", text: message.text, buttons: message.buttons });
+          });
+          return;
+        }
+        var retriable = result.status >= 500 || result.status === 429;
+        if (!retriable) pending = null;
+        add({ from: "error", text: result.data.error || "Sorry, something went wrong. Please try again." });
+      })
+      .catch(function () {
+        typing.hidden = true;
+        send.disabled = false;
+        add({ from: "error", text: "Sorry, I couldn't reach the assistant. Check your connection and try again." });
+      });
+  }
+
+  function choose(button) {
+    add({ from: "me", text: button.title });
+    input.focus();  // the chosen button is gone after re-rendering; keep keyboard users in the chat
+    deliver({ payload: button.payload, signature: button.signature });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || send.disabled) return;
+    input.value = "";
+    add({ from: "me", text: text });
+    deliver({ message: text });
+  });
+  launcher.addEventListener("click", function () { setOpen(!state.open); });
+  close.addEventListener("click", function () { setOpen(false); });
+  restart.addEventListener("click", function () {
+    state = { token: null, messages: [], greeted: false, open: true, unread: 0 };
+    pending = null;
+    setOpen(true);
+  });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") setOpen(false);
+  });
+
+  render();
+  if (state.open || openOnLoad) setOpen(true);
+})();

@@ -1,0 +1,217 @@
+"""The /chat proxy, health checks and headers, with a stand-in for Rasa (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from bot.settings import get_settings
+from bot.store.migrate import upgrade
+from bot.web.app import MAX_MESSAGE_LENGTH, TOKEN_HEADER, create_app
+from bot.web.tokens import new_conversation
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class FakeRasa:
+    """Records what the proxy forwards and answers like Rasa's REST channel (or fails on demand)."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.answer: list[dict] | Exception | int = [{"recipient_id": "x", "text": "Hello from the bot"}]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            if isinstance(self.answer, Exception):
+                raise self.answer
+            return httpx.Response(200, text="Hello from Rasa")
+        self.received.append(json.loads(request.content))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        if isinstance(self.answer, int):
+            return httpx.Response(self.answer)
+        return httpx.Response(200, json=self.answer)
+
+
+@pytest.fixture
+def rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+def client(rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    upgrade(get_settings().database_url)
+    app = create_app(get_settings(), transport=httpx.MockTransport(rasa))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def say(client: TestClient, body: object, token: str | None = None) -> httpx.Response:
+    headers = {TOKEN_HEADER: token} if token else {}
+    return client.post(
+        "/chat", content=json.dumps(body), headers={"Content-Type": "application/json", **headers}
+    )
+
+
+def test_a_message_is_forwarded_and_the_answer_returned_with_a_token(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    response = say(client, {"message": "  hello  "})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["messages"] == [{"text": "Hello from the bot"}]
+    assert rasa.received == [{"sender": body["token"].split(".")[0], "message": "hello"}]
+
+
+def test_the_same_token_keeps_the_same_conversation(client: TestClient, rasa: FakeRasa) -> None:
+    token = say(client, {"message": "hi"}).json()["token"]
+    assert say(client, {"message": "again"}, token).json()["token"] == token
+    assert rasa.received[0]["sender"] == rasa.received[1]["sender"]
+
+
+@pytest.mark.parametrize("forged", ["web-abc.def", "web-chosen-id.AAAA", "x" * 500, "not-a-token", "a.b.c"])
+def test_a_forged_or_chosen_token_gets_a_new_conversation(
+    client: TestClient, rasa: FakeRasa, forged: str
+) -> None:
+    body = say(client, {"message": "hi"}, forged).json()
+    assert body["token"] != forged
+    assert rasa.received[0]["sender"] != forged.split(".")[0]
+
+
+def test_intent_commands_typed_as_text_are_not_forwarded_as_commands(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    say(client, {"message": "/restart"})
+    say(client, {"message": '//book_appointment{"full_name": "x"}'})
+    assert [r["message"] for r in rasa.received] == ["restart", 'book_appointment{"full_name": "x"}']
+
+
+def test_only_payloads_of_offered_buttons_are_accepted(client: TestClient, rasa: FakeRasa) -> None:
+    rasa.answer = [{"text": "Shall I send it?", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
+    body = say(client, {"message": "hi"}).json()
+    button = body["messages"][0]["buttons"][0]
+    assert (button["title"], button["payload"]) == ("Yes", "/affirm")
+    ok = say(client, {"payload": button["payload"], "signature": button["signature"]}, body["token"])
+    assert ok.status_code == 200
+    assert rasa.received[-1]["message"] == "/affirm"
+
+    forged = say(client, {"payload": "/stop", "signature": button["signature"]}, body["token"])
+    assert forged.status_code == 400
+    other_conversation = say(client, {"payload": "/affirm", "signature": button["signature"]})
+    assert other_conversation.status_code == 400
+    assert len(rasa.received) == 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        ("not json", 400),
+        ("[1, 2]", 400),
+        ('"just a string"', 400),
+        ("{}", 400),
+        ('{"message": ""}', 400),
+        ('{"message": "   "}', 400),
+        ('{"message": 42}', 400),
+        ('{"message": "' + "a" * (MAX_MESSAGE_LENGTH + 1) + '"}', 413),
+        ('{"message": "' + "a" * 9000 + '"}', 413),
+    ],
+)
+def test_bad_bodies_get_a_clear_4xx(client: TestClient, rasa: FakeRasa, raw: str, status: int) -> None:
+    response = client.post("/chat", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == status
+    assert response.json()["error"]
+    assert rasa.received == []
+
+
+def test_invalid_utf8_is_refused(client: TestClient, rasa: FakeRasa) -> None:
+    response = client.post(
+        "/chat", content=b'{"message": "\xff\xfe"}', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert rasa.received == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), 500, []],
+    ids=["down", "slow", "500", "empty"],
+)
+def test_rasa_trouble_is_a_friendly_503(client: TestClient, rasa: FakeRasa, failure: object) -> None:
+    rasa.answer = failure  # type: ignore[assignment]
+    response = say(client, {"message": "hello"})
+    assert response.status_code == 503
+    assert "(555) 010-0101" in response.json()["error"]
+
+
+def test_messages_are_rate_limited_per_conversation(client: TestClient) -> None:
+    token = say(client, {"message": "hi"}).json()["token"]
+    statuses = [say(client, {"message": f"message {i}"}, token).status_code for i in range(25)]
+    assert statuses.count(429) >= 5
+    limited = say(client, {"message": "one more"}, token)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_clients_are_rate_limited_across_conversations(client: TestClient) -> None:
+    statuses = [say(client, {"message": "hi"}).status_code for _ in range(65)]
+    assert statuses.count(429) >= 4
+
+
+def test_health_and_readiness(client: TestClient, rasa: FakeRasa) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"rasa": "ok", "database": "ok"}
+    rasa.answer = httpx.ConnectError("refused")
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.json()["checks"]["rasa"].startswith("unreachable")
+
+
+def test_security_headers_on_every_response(client: TestClient) -> None:
+    for path in ("/", "/widget.js", "/healthz"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_the_page_names_the_practice_and_embeds_the_widget(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Test Spine Clinic" in page.text and '<script src="/widget.js"' in page.text
+    assert client.get("/widget.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_cors_only_for_allowed_origins(monkeypatch: pytest.MonkeyPatch, rasa: FakeRasa) -> None:
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://www.practice.example")
+    get_settings.cache_clear()
+    upgrade(get_settings().database_url)
+    with TestClient(create_app(get_settings(), transport=httpx.MockTransport(rasa))) as client:
+        allowed = client.options(
+            "/chat",
+            headers={
+                "Origin": "https://www.practice.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": f"content-type,{TOKEN_HEADER.lower()}",
+            },
+        )
+        assert allowed.headers.get("access-control-allow-origin") == "https://www.practice.example"
+        other = say(client, {"message": "hi"})
+        assert "access-control-allow-origin" not in other.headers
+        evil = client.post("/chat", json={"message": "hi"}, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in evil.headers
+
+
+def test_same_origin_only_by_default(client: TestClient) -> None:
+    response = client.post("/chat", json={"message": "hi"}, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_tokens_issued_elsewhere_with_another_secret_are_not_trusted(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    _, foreign = new_conversation("some other secret")
+    assert say(client, {"message": "hi"}, foreign).json()["token"] != foreign
