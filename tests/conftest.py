@@ -35,6 +35,7 @@ SETTING_NAMES = (
     "TRACKER_DATABASE_URL",
     "RASA_PORT",
     "ACTION_PORT",
+    "WEB_HOST",
     "WEB_PORT",
     "RASA_URLS",
     "SECRET_KEY",

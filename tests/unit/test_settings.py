@@ -179,6 +179,7 @@ def test_env_example_documents_every_setting_and_loads_as_is() -> None:
         "RASA_PORT",
         "ACTION_PORT",
         "WEB_PORT",
+        "WEB_HOST",
         "RASA_URLS",
         "APP_ENV",
         "PRACTICE_NAME",
