@@ -11,12 +11,13 @@ from abc import abstractmethod
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import latest_intent, latest_text, practice_now, settings
+from actions.forms import LimitedFormValidator
 from bot.booking.contact import (
     clean_name,
     declines,
@@ -32,7 +33,6 @@ from bot.booking.reasons import read_reason
 from bot.booking.wording import SKIPPED
 from bot.safety import EMERGENCY_TEXT, red_flag
 
-MAX_FAILURES = 3
 # Intents that interrupt a form to be answered (the form then resumes); red flags never count as answers.
 INTERRUPTIONS = {"faq", "unknown", "about_practice", "medical_advice", "out_of_scope"}
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "i agree", "agree", "yes please", "of course"}
@@ -51,17 +51,11 @@ def _hours_hint() -> str:
     return f"between {hours.opens:%H:%M} and {hours.closes:%H:%M}"
 
 
-class RequestFormValidator(FormValidationAction):
+class RequestFormValidator(LimitedFormValidator):
     """What the appointment and the callback form share."""
 
     @abstractmethod
     def name(self) -> str: ...
-
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        # A blocked form (repeated failures, consent refused) asks nothing more; review explains.
-        return [] if tracker.get_slot("form_blocker") else domain_slots
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -81,16 +75,6 @@ class RequestFormValidator(FormValidationAction):
         ):
             return [SlotSet(slot, text)]
         return []
-
-    def accept(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {**values, "form_failures": 0}
-
-    def reject(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, message: str) -> dict:
-        failures = int(tracker.get_slot("form_failures") or 0) + 1
-        if failures >= MAX_FAILURES:
-            return {slot: None, "form_failures": 0, "form_blocker": "stuck"}
-        dispatcher.utter_message(text=message)
-        return {slot: None, "form_failures": failures}
 
     def validate_full_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

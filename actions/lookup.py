@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import latest_intent, latest_text, settings, unit_of_work
+from actions.forms import LimitedFormValidator
 from bot.booking.contact import find_email, find_phone, normalise_email, normalise_phone
 from bot.booking.dates import describe_date
 from bot.booking.wording import status_text
@@ -21,7 +22,6 @@ from bot.store.codes import find_code
 from bot.store.requests import FINAL_STATUSES, StatusMoveRefused, change_status, get_request
 
 VERIFIED = "__verified__"
-MAX_FAILURES = 3
 _LOOKUP_SLOTS = ("lookup_purpose", "lookup_reference", "lookup_contact")
 
 
@@ -53,28 +53,16 @@ class ActionStartLookup(Action):
         ]
 
 
-class ValidateLookupForm(FormValidationAction):
+class ValidateLookupForm(LimitedFormValidator):
     def name(self) -> str:
         return "validate_lookup_form"
-
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        return [] if tracker.get_slot("form_blocker") else domain_slots
-
-    def _reject(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, message: str) -> dict:
-        failures = int(tracker.get_slot("form_failures") or 0) + 1
-        if failures >= MAX_FAILURES:
-            return {slot: None, "form_failures": 0, "form_blocker": "stuck"}
-        dispatcher.utter_message(text=message)
-        return {slot: None, "form_failures": failures}
 
     def validate_lookup_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         code = find_code(str(value or ""))
         if code is None:
-            return self._reject(
+            return self.reject(
                 dispatcher,
                 tracker,
                 "lookup_reference",
@@ -84,7 +72,7 @@ class ValidateLookupForm(FormValidationAction):
             request = get_request(session, code)
             owner = request is not None and request.conversation_id == tracker.sender_id
         if request is None:
-            return self._reject(
+            return self.reject(
                 dispatcher,
                 tracker,
                 "lookup_reference",
@@ -104,7 +92,7 @@ class ValidateLookupForm(FormValidationAction):
             on_file = (request.phone, request.email) if request else (None, None)
         if request and matches_contact(str(value or ""), *on_file, settings().phone_region):
             return {"lookup_contact": VERIFIED, "form_failures": 0}
-        return self._reject(
+        return self.reject(
             dispatcher,
             tracker,
             "lookup_contact",

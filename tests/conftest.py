@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -45,6 +46,12 @@ SETTING_NAMES = (
     "NOTIFY_WEBHOOK_SECRET",
     "STAFF_NOTIFY_EMAIL",
 )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def next_open_day(after: date | None = None) -> date:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
@@ -27,15 +26,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.settings import ROOT, VAR_DIR
 from bot.store.db import UnitOfWork, make_engine
-from tests.conftest import TEST_ENV
+from tests.conftest import TEST_ENV, free_port
 
 START_TIMEOUT_S = 240
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http_ok(url: str) -> bool:

@@ -13,12 +13,7 @@ import pytest
 import bot.launcher
 from bot.launcher import LaunchError, Service, answers, main, run
 from bot.settings import get_settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import free_port
 
 
 def test_a_bad_setting_stops_start_up_with_one_line(

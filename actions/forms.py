@@ -1,0 +1,35 @@
+"""What every form validator shares: counting failed answers and stopping instead of looping."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+MAX_FAILURES = 3
+
+
+class LimitedFormValidator(FormValidationAction):
+    """A form that gives up after MAX_FAILURES failed answers in a row; the next step explains why."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        # A blocked form (repeated failures, consent refused, an emergency) asks nothing more.
+        return [] if tracker.get_slot("form_blocker") else domain_slots
+
+    def accept(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {**values, "form_failures": 0}
+
+    def reject(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, message: str) -> dict:
+        failures = int(tracker.get_slot("form_failures") or 0) + 1
+        if failures >= MAX_FAILURES:
+            return {slot: None, "form_failures": 0, "form_blocker": "stuck"}
+        dispatcher.utter_message(text=message)
+        return {slot: None, "form_failures": failures}
