@@ -268,7 +268,15 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
                 max_age=600,
             )
         )
+
+    async def unexpected(request: Request, error: Exception) -> Response:
+        logger.exception("unexpected error on %s", request.url.path)
+        return _error(
+            503 if request.url.path == "/chat" else 500, OUTAGE.format(phone=settings.practice_phone)
+        )
+
     app = Starlette(
+        exception_handlers={Exception: unexpected},
         routes=[
             Route("/", page),
             Route("/widget.js", _static("widget.js", "text/javascript")),

@@ -215,3 +215,15 @@ def test_tokens_issued_elsewhere_with_another_secret_are_not_trusted(
 ) -> None:
     _, foreign = new_conversation("some other secret")
     assert say(client, {"message": "hi"}, foreign).json()["token"] != foreign
+
+
+def test_an_unexpected_error_is_a_friendly_answer_not_a_500_page(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(client.app.state.proxy, "forward", broken)
+    response = TestClient(client.app, raise_server_exceptions=False).post("/chat", json={"message": "hi"})
+    assert response.status_code == 503
+    assert "(555) 010-0101" in response.json()["error"]
