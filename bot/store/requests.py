@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.codes import new_code
-from bot.store.schema import KINDS, STATUSES, AppointmentRequest, StatusChange
+from bot.store.schema import KINDS, STATUSES, AccessEvent, AppointmentRequest, StatusChange
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
     "new": frozenset({"contacted", "scheduled", "declined", "cancelled"}),
@@ -177,3 +177,98 @@ def status_history(session: Session, request: AppointmentRequest) -> list[Status
             select(StatusChange).where(StatusChange.request_id == request.id).order_by(StatusChange.id)
         ).scalars()
     )
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """What staff filter the list by; every field optional."""
+
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str | None = None
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.status and self.status not in STATUSES:
+            found.append(f"unknown status '{self.status}' (one of {', '.join(STATUSES)})")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            found.append("the start date is after the end date")
+        return found
+
+
+def _filtered(query, wanted: RequestFilter):
+    if wanted.status:
+        query = query.where(AppointmentRequest.status == wanted.status)
+    if wanted.date_from:
+        query = query.where(AppointmentRequest.preferred_date >= wanted.date_from)
+    if wanted.date_to:
+        query = query.where(AppointmentRequest.preferred_date <= wanted.date_to)
+    if wanted.text and wanted.text.strip():
+        needle = f"%{wanted.text.strip().lower()}%"
+        digits = "".join(ch for ch in wanted.text if ch.isdigit())
+        matches = [
+            func.lower(AppointmentRequest.full_name).like(needle),
+            func.lower(AppointmentRequest.email).like(needle),
+            func.lower(AppointmentRequest.reference).like(needle),
+        ]
+        if len(digits) >= 3:
+            matches.append(AppointmentRequest.phone.like(f"%{digits}%"))
+        query = query.where(or_(*matches))
+    return query
+
+
+def search_requests(
+    session: Session, wanted: RequestFilter, *, page: int = 1, per_page: int = 25
+) -> tuple[list[AppointmentRequest], int]:
+    """One page of requests matching the filter, newest first, and how many match in all."""
+    problems = wanted.problems()
+    if problems:
+        raise InvalidRequest("; ".join(problems))
+    total = session.execute(_filtered(select(func.count(AppointmentRequest.id)), wanted)).scalar_one()
+    query = _filtered(select(AppointmentRequest), wanted).order_by(
+        AppointmentRequest.created_at.desc(), AppointmentRequest.id.desc()
+    )
+    rows = session.execute(query.offset((max(page, 1) - 1) * per_page).limit(per_page)).scalars()
+    return list(rows), total
+
+
+def add_note(session: Session, reference: str, *, actor: str, note: str) -> AppointmentRequest:
+    """A staff note, kept on the request and in the audit trail (a row without a status move)."""
+    text = (note or "").strip()
+    if not text:
+        raise InvalidRequest("the note is empty")
+    request = require_request(session, reference)
+    session.add(
+        StatusChange(
+            request_id=request.id,
+            from_status=request.status,
+            to_status=request.status,
+            actor=actor,
+            note=text,
+        )
+    )
+    request.staff_note = text
+    session.flush()
+    return request
+
+
+def purge_older_than(session: Session, days: int, *, now: datetime | None = None) -> tuple[int, list[str]]:
+    """Delete requests created more than `days` ago with their audit rows and access events.
+
+    Returns how many were removed and their conversation ids, whose tracker events the caller
+    removes from Rasa's own database.
+    """
+    if days < 0:
+        raise InvalidRequest("the age must be zero or more days")
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    old = list(
+        session.execute(select(AppointmentRequest).where(AppointmentRequest.created_at < cutoff)).scalars()
+    )
+    ids = [request.id for request in old]
+    conversations = sorted({request.conversation_id for request in old if request.conversation_id})
+    if ids:
+        session.execute(delete(AccessEvent).where(AccessEvent.request_id.in_(ids)))
+        session.execute(delete(StatusChange).where(StatusChange.request_id.in_(ids)))
+        session.execute(delete(AppointmentRequest).where(AppointmentRequest.id.in_(ids)))
+    return len(ids), conversations

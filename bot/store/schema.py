@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -99,3 +100,43 @@ class StatusChange(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     request = relationship("AppointmentRequest", back_populates="changes")
+
+
+class StaffUser(Base):
+    """A member of staff. `session_epoch` grows on disable, so every open session ends at once."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    disabled = Column(Boolean, nullable=False, default=False)
+    session_epoch = Column(Integer, nullable=False, default=0)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class ApiKey(Base):
+    """An integrator's key for the read API; only its SHA-256 is kept."""
+
+    __tablename__ = "api_keys"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(80), nullable=False, unique=True)
+    key_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    revoked_at = Column(UTCDateTime())
+
+
+class AccessEvent(Base):
+    """Who looked at or exported patient data, and when (the other half of the audit trail)."""
+
+    __tablename__ = "access_events"
+
+    id = Column(Integer, primary_key=True)
+    actor = Column(String(120), nullable=False)
+    action = Column(String(32), nullable=False)
+    request_id = Column(
+        Integer, ForeignKey("appointment_requests.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    detail = Column(Text)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)

@@ -1,0 +1,1 @@
+"""Staff tools: password hashing, CSV export and the command line (`python -m bot.staff`)."""
