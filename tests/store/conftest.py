@@ -23,7 +23,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield url
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("TRUNCATE access_events, status_changes, appointment_requests, staff_users, api_keys RESTART IDENTITY CASCADE"))
+        connection.execute(
+            text(
+                "TRUNCATE access_events, status_changes, appointment_requests, staff_users, api_keys "
+                "RESTART IDENTITY CASCADE"
+            )
+        )
     engine.dispose()
 
 
