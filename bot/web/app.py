@@ -28,7 +28,8 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.settings import Settings
-from bot.store.db import make_engine
+from bot.store.db import UnitOfWork, make_engine
+from bot.web import staff
 from bot.web.limits import RateLimiter
 from bot.web.tokens import conversation_of, new_conversation, payload_is_genuine, sign_payload
 
@@ -250,7 +251,6 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         proxy.client = httpx.AsyncClient(
             timeout=httpx.Timeout(RASA_TIMEOUT_S, connect=2.0), transport=transport
         )
-        app.state.engine = make_engine(settings.database_url)
         try:
             yield
         finally:
@@ -285,11 +285,15 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             Route("/chat", chat, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/staff.css", _static("staff.css", "text/css")),
+            *staff.routes,
         ],
         middleware=middleware,
         lifespan=lifespan,
     )
     app.state.proxy = proxy
+    app.state.engine = make_engine(settings.database_url)
+    app.state.uow = UnitOfWork(app.state.engine)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True, enable_async=False
     )

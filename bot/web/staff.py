@@ -1,0 +1,327 @@
+"""The staff dashboard under /staff: login, the request list, a request's page, status moves, CSV export.
+
+Every route but the login form needs a session; every state-changing request needs the session's
+CSRF token. Everything a visitor typed is rendered by Jinja2 with autoescaping, so it shows as text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import secrets
+from datetime import date, datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.staff.export import write_csv
+from bot.staff.passwords import verify_password
+from bot.store.requests import (
+    ALLOWED_MOVES,
+    InvalidRequest,
+    RequestFilter,
+    StoreError,
+    add_note,
+    change_status,
+    get_request,
+    search_requests,
+    status_history,
+)
+from bot.store.schema import STATUSES, StaffUser
+from bot.store.staff import access_events, get_user, record_access
+from bot.web.limits import RateLimiter
+from bot.web.sessions import (
+    COOKIE,
+    IDLE_TIMEOUT_S,
+    StaffSession,
+    login_csrf,
+    new_session,
+    read_session,
+    tokens_match,
+)
+
+LOGIN_NONCE = "prl_login"
+PER_PAGE = 25
+STAFF_MOVES = ("contacted", "scheduled", "declined")
+failed_logins = RateLimiter(limit=5, window_s=15 * 60)
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.proxy.secret
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or request.app.state.proxy.settings.is_production
+
+
+def _current(request: Request) -> tuple[StaffSession, StaffUser] | None:
+    session = read_session(_secret(request), request.cookies.get(COOKIE))
+    if session is None:
+        return None
+    with request.app.state.uow() as db:
+        user = db.get(StaffUser, session.user_id)
+        if user is None or user.disabled or user.session_epoch != session.epoch:
+            return None
+        db.expunge(user)
+    return session, user
+
+
+def _with_session(request: Request, response: Response, session: StaffSession) -> Response:
+    response.set_cookie(
+        COOKIE,
+        session.touched().encode(_secret(request)),
+        max_age=IDLE_TIMEOUT_S,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/staff",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    settings = request.app.state.proxy.settings
+    return request.app.state.templates.TemplateResponse(
+        request, template, {"practice_name": settings.practice_name, **context}, status_code=status_code
+    )
+
+
+def _to_login(request: Request) -> Response:
+    if request.method == "GET":
+        return RedirectResponse("/staff/login", status_code=303)
+    return Response("Your session has ended. Please log in again.", status_code=401)
+
+
+async def login_form(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+    nonce = secrets.token_urlsafe(24)
+    response = _render(
+        request,
+        "staff_login.html",
+        {"csrf": login_csrf(_secret(request), nonce), "error": error},
+        status_code,
+    )
+    response.set_cookie(
+        LOGIN_NONCE,
+        nonce,
+        max_age=1800,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/staff",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    nonce = request.cookies.get(LOGIN_NONCE, "")
+    if not nonce or not tokens_match(str(form.get("csrf", "")), login_csrf(_secret(request), nonce)):
+        return await login_form(request, "Your login form expired. Please try again.", 403)
+    username = str(form.get("username", "")).strip().lower()[:80]
+    client = request.client.host if request.client else "unknown"
+    if not failed_logins.allow(f"ip:{client}") or not failed_logins.allow(f"user:{username}"):
+        return await login_form(request, "Too many attempts. Please wait 15 minutes and try again.", 429)
+    with request.app.state.uow() as db:
+        user = get_user(db, username)
+        ok = verify_password(user.password_hash if user else None, str(form.get("password", "")))
+        if not ok or user is None or user.disabled:
+            return await login_form(request, "Wrong username or password.", 401)
+        session = new_session(user.id, user.session_epoch)
+    response = RedirectResponse("/staff", status_code=303)
+    response.delete_cookie(LOGIN_NONCE, path="/staff")
+    return _with_session(request, response, session)
+
+
+async def logout(request: Request) -> Response:
+    current = _current(request)
+    form = await request.form()
+    if current is None:
+        return _to_login(request)
+    if not tokens_match(str(form.get("csrf", "")), current[0].csrf_token(_secret(request))):
+        return Response("Missing or wrong security token.", status_code=403)
+    response = RedirectResponse("/staff/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/staff")
+    return response
+
+
+def _filter_from(request: Request) -> tuple[RequestFilter, list[str]]:
+    params = request.query_params
+    problems: list[str] = []
+
+    def day(name: str) -> date | None:
+        value = params.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            problems.append(f"'{value}' is not a date (YYYY-MM-DD)")
+            return None
+
+    status = params.get("status", "").strip() or None
+    wanted = RequestFilter(
+        status=status,
+        date_from=day("from"),
+        date_to=day("to"),
+        text=(params.get("q", "").strip()[:100] or None),
+    )
+    problems += wanted.problems()
+    return wanted, problems
+
+
+def _age(moment: datetime) -> str:
+    seconds = (datetime.now(timezone.utc) - moment).total_seconds()
+    if seconds < 3600:
+        return f"{max(int(seconds // 60), 0)} min"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+async def request_list(request: Request) -> Response:
+    current = _current(request)
+    if current is None:
+        return _to_login(request)
+    session, user = current
+    wanted, problems = _filter_from(request)
+    page = request.query_params.get("page", "1")
+    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    rows: list[Any] = []
+    total = 0
+    if not problems:
+        with request.app.state.uow() as db:
+            found, total = search_requests(db, wanted, page=page_number, per_page=PER_PAGE)
+            rows = [
+                {
+                    "reference": r.reference,
+                    "name": r.full_name,
+                    "contact": r.phone or r.email or "",
+                    "date": r.preferred_date.isoformat() if r.preferred_date else "",
+                    "time": r.preferred_time or "",
+                    "reason": r.reason or "",
+                    "status": r.status,
+                    "kind": r.kind,
+                    "age": _age(r.created_at),
+                }
+                for r in found
+            ]
+    query = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    pages = max(1, math.ceil(total / PER_PAGE))
+    context = {
+        "user": user.username,
+        "csrf": session.csrf_token(_secret(request)),
+        "rows": rows,
+        "total": total,
+        "statuses": STATUSES,
+        "filters": dict(request.query_params),
+        "problems": problems,
+        "page": page_number,
+        "pages": pages,
+        "query": urlencode(query),
+    }
+    return _with_session(
+        request, _render(request, "staff_list.html", context, 400 if problems else 200), session
+    )
+
+
+async def request_page(request: Request) -> Response:
+    current = _current(request)
+    if current is None:
+        return _to_login(request)
+    session, user = current
+    reference = request.path_params["reference"]
+    with request.app.state.uow() as db:
+        found = get_request(db, reference)
+        if found is None:
+            return _with_session(
+                request,
+                _render(
+                    request,
+                    "staff_missing.html",
+                    {
+                        "reference": reference,
+                        "user": user.username,
+                        "csrf": session.csrf_token(_secret(request)),
+                    },
+                    404,
+                ),
+                session,
+            )
+        record_access(db, f"staff:{user.username}", "viewed", found)
+        context = {
+            "user": user.username,
+            "csrf": session.csrf_token(_secret(request)),
+            "r": found,
+            "history": status_history(db, found),
+            "views": access_events(db, found),
+            "moves": [m for m in STAFF_MOVES if m in ALLOWED_MOVES[found.status]],
+            "flash": request.query_params.get("done"),
+        }
+        response = _render(request, "staff_request.html", context)
+    return _with_session(request, response, session)
+
+
+async def request_action(request: Request) -> Response:
+    current = _current(request)
+    if current is None:
+        return _to_login(request)
+    session, user = current
+    form = await request.form()
+    if not tokens_match(str(form.get("csrf", "")), session.csrf_token(_secret(request))):
+        return Response("Missing or wrong security token.", status_code=403)
+    reference = request.path_params["reference"]
+    note = str(form.get("note", "")).strip()[:2000] or None
+    action = str(form.get("action", ""))
+    try:
+        with request.app.state.uow() as db:
+            if action == "note":
+                add_note(db, reference, actor=f"staff:{user.username}", note=note or "")
+            elif action in STAFF_MOVES:
+                change_status(db, reference, action, actor=f"staff:{user.username}", note=note)
+            else:
+                raise InvalidRequest("unknown action")
+    except StoreError as error:
+        return _with_session(request, Response(f"Not done: {error}", status_code=400), session)
+    return _with_session(
+        request, RedirectResponse(f"/staff/requests/{reference}?done={action}", status_code=303), session
+    )
+
+
+async def export(request: Request) -> Response:
+    current = _current(request)
+    if current is None:
+        return _to_login(request)
+    session, user = current
+    wanted, problems = _filter_from(request)
+    if problems:
+        return Response("; ".join(problems), status_code=400)
+    out = io.StringIO()
+    with request.app.state.uow() as db:
+        rows, _ = search_requests(db, wanted, page=1, per_page=1_000_000)
+        count = write_csv(rows, out)
+        record_access(
+            db, f"staff:{user.username}", "exported", None, f"{count} request(s); {request.url.query}"
+        )
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+    response = Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="requests-{stamp}.csv"'},
+    )
+    return _with_session(request, response, session)
+
+
+routes = [
+    Route("/staff/login", login_form, methods=["GET"]),
+    Route("/staff/login", login, methods=["POST"]),
+    Route("/staff/logout", logout, methods=["POST"]),
+    Route("/staff", request_list, methods=["GET"]),
+    Route("/staff/export.csv", export, methods=["GET"]),
+    Route("/staff/requests/{reference}", request_page, methods=["GET"]),
+    Route("/staff/requests/{reference}", request_action, methods=["POST"]),
+]
