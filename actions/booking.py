@@ -19,6 +19,8 @@ from actions.context import (
     unit_of_work,
 )
 from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, SKIPPED, received_text, review_text
+from bot.notify import EMAIL
+from bot.store.outbox import enqueue
 from bot.store.requests import NewRequest, create_request
 
 logger = logging.getLogger(__name__)
@@ -159,6 +161,8 @@ class ActionSubmitRequest(Action):
         try:
             with unit_of_work()() as session:
                 request, created = create_request(session, new)
+                if created and config.smtp:  # delivered later from the outbox; never blocks the visitor
+                    enqueue(session, request, EMAIL, "request.created")
                 reference = request.reference
         except Exception:
             # No patient details in the log: the request kind and the error type say enough.

@@ -10,7 +10,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +51,19 @@ class OpeningHours:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Where staff notification e-mails go out (SMTP_HOST and STAFF_NOTIFY_EMAIL both set)."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    sender: str
+    starttls: bool
+    recipient: str
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     tracker_database_url: str
@@ -72,8 +85,8 @@ class Settings:
     trusted_proxies: tuple[str, ...]
     notify_webhook_url: str | None
     notify_webhook_secret: str | None
-    smtp: Mapping[str, str] = field(default_factory=dict)
-    staff_notify_email: str | None = None
+    smtp: SmtpSettings | None = None
+    public_url: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -206,18 +219,23 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if webhook_url and not webhook_secret:
         raise SettingsError("NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set")
 
+    web_port = _port(env, "WEB_PORT", 8000)
+    public_url = (_optional(env, "PUBLIC_URL") or f"http://127.0.0.1:{web_port}").rstrip("/")
+    if not public_url.startswith(("http://", "https://")):
+        raise SettingsError(f"PUBLIC_URL: '{public_url}' is not an http(s) URL")
+    practice_email = env.get("PRACTICE_EMAIL", "").strip() or "office@practice.example"
     return Settings(
         database_url=_database_url(env, "DATABASE_URL", "sqlite:///var/appointments.db"),
         tracker_database_url=_database_url(env, "TRACKER_DATABASE_URL", "sqlite:///var/tracker.db"),
         rasa_port=rasa_port,
         action_port=_port(env, "ACTION_PORT", 5055),
-        web_port=_port(env, "WEB_PORT", 8000),
+        web_port=web_port,
         web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
         rasa_urls=rasa_urls,
         app_env=app_env,
         practice_name=env.get("PRACTICE_NAME", "").strip() or "Our Spine Practice",
         practice_phone=env.get("PRACTICE_PHONE", "").strip() or "(555) 010-0000",
-        practice_email=env.get("PRACTICE_EMAIL", "").strip() or "office@practice.example",
+        practice_email=practice_email,
         practice_hours=parse_hours(hours_text),
         practice_hours_text=hours_text,
         practice_timezone=timezone,
@@ -227,8 +245,33 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         trusted_proxies=_list(env, "TRUSTED_PROXIES"),
         notify_webhook_url=webhook_url,
         notify_webhook_secret=webhook_secret,
-        smtp={k: v for k, v in env.items() if k.startswith("SMTP_")},
-        staff_notify_email=_optional(env, "STAFF_NOTIFY_EMAIL"),
+        smtp=_smtp(env, practice_email),
+        public_url=public_url,
+    )
+
+
+def _smtp(env: Mapping[str, str], practice_email: str) -> SmtpSettings | None:
+    host, recipient = _optional(env, "SMTP_HOST"), _optional(env, "STAFF_NOTIFY_EMAIL")
+    if not host and not recipient:
+        return None
+    if not host:
+        raise SettingsError("SMTP_HOST: required when STAFF_NOTIFY_EMAIL is set")
+    if not recipient:
+        raise SettingsError("STAFF_NOTIFY_EMAIL: required when SMTP_HOST is set")
+    if "@" not in recipient:
+        raise SettingsError(f"STAFF_NOTIFY_EMAIL: '{recipient}' is not an e-mail address")
+    port = _port(env, "SMTP_PORT", 587)
+    starttls = env.get("SMTP_STARTTLS", "").strip().lower() or ("false" if port == 25 else "true")
+    if starttls not in ("true", "false"):
+        raise SettingsError(f"SMTP_STARTTLS: '{starttls}' is not true or false")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        username=_optional(env, "SMTP_USERNAME"),
+        password=_optional(env, "SMTP_PASSWORD"),
+        sender=_optional(env, "SMTP_FROM") or practice_email,
+        starttls=starttls == "true",
+        recipient=recipient,
     )
 
 

@@ -140,3 +140,24 @@ class AccessEvent(Base):
     )
     detail = Column(Text)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A notification to deliver (staff e-mail now; integrators' webhooks later), written in the same
+    unit of work as the request, so a crash or a failing receiver never loses it and never blocks it."""
+
+    __tablename__ = "outbox"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(16), nullable=False)
+    request_id = Column(
+        Integer, ForeignKey("appointment_requests.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    event = Column(String(40), nullable=False)
+    status = Column(String(16), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_error = Column(String(300))
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)

@@ -6,6 +6,7 @@ action server stay on loopback behind it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -27,6 +28,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.notify import deliver_due_emails
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, make_engine
 from bot.web import staff
@@ -40,6 +42,7 @@ MAX_MESSAGE_LENGTH = 1000
 MAX_BODY_BYTES = 8_192
 RASA_TIMEOUT_S = 10.0
 TOKEN_HEADER = "X-Conversation-Token"
+NOTIFY_INTERVAL_S = 5
 OUTAGE = (
     "Sorry, the assistant is not available right now. Please try again in a moment, or call the practice "
     "at {phone}."
@@ -237,6 +240,16 @@ def _static(name: str, media_type: str):
     return serve
 
 
+async def _deliver_notifications(settings: Settings, app: Starlette) -> None:
+    """Staff e-mails from the outbox, every few seconds, off the event loop."""
+    while True:
+        try:
+            await asyncio.to_thread(deliver_due_emails, settings, app.state.uow)
+        except Exception:  # a broken database must not end the loop; it is retried next round
+            logger.exception("delivering staff e-mails failed")
+        await asyncio.sleep(NOTIFY_INTERVAL_S)
+
+
 def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """The web app; `transport` lets tests stand in for Rasa without a server."""
     proxy = Proxy(
@@ -251,9 +264,12 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         proxy.client = httpx.AsyncClient(
             timeout=httpx.Timeout(RASA_TIMEOUT_S, connect=2.0), transport=transport
         )
+        sender = asyncio.create_task(_deliver_notifications(settings, app)) if settings.smtp else None
         try:
             yield
         finally:
+            if sender:
+                sender.cancel()
             await proxy.client.aclose()
             app.state.engine.dispose()
 

@@ -195,9 +195,37 @@ def test_env_example_documents_every_setting_and_loads_as_is() -> None:
         "NOTIFY_WEBHOOK_SECRET",
         "SMTP_HOST",
         "STAFF_NOTIFY_EMAIL",
+        "SMTP_PORT",
+        "SMTP_STARTTLS",
+        "PUBLIC_URL",
     ):
         assert name in text, f"{name} is not documented in .env.example"
     values = {k: v for k, v in dotenv_values(path).items() if v is not None}
     settings = load_settings(values)
     assert settings.practice_phone == "(555) 010-0000"
     assert settings.rasa_port == 5005
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"SMTP_HOST": "smtp.example.com"}, "STAFF_NOTIFY_EMAIL"),
+        ({"STAFF_NOTIFY_EMAIL": "desk@clinic.example"}, "SMTP_HOST"),
+        ({"SMTP_HOST": "smtp.example.com", "STAFF_NOTIFY_EMAIL": "not-an-address"}, "STAFF_NOTIFY_EMAIL"),
+        (
+            {"SMTP_HOST": "smtp.example.com", "STAFF_NOTIFY_EMAIL": "a@b.example", "SMTP_PORT": "x"},
+            "SMTP_PORT",
+        ),
+        ({"PUBLIC_URL": "assistant.example"}, "PUBLIC_URL"),
+    ],
+)
+def test_bad_notification_settings_name_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{variable}:"):
+        load_settings(env)
+
+
+def test_smtp_settings_with_defaults() -> None:
+    smtp = load_settings({"SMTP_HOST": "smtp.example.com", "STAFF_NOTIFY_EMAIL": "desk@clinic.example"}).smtp
+    assert smtp is not None
+    assert (smtp.port, smtp.starttls, smtp.sender) == (587, True, "office@practice.example")
+    assert load_settings({}).smtp is None
