@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.codes import new_code
-from bot.store.schema import KINDS, STATUSES, AccessEvent, AppointmentRequest, StatusChange
+from bot.store.schema import KINDS, STATUSES, AccessEvent, AppointmentRequest, OutboxMessage, StatusChange
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
     "new": frozenset({"contacted", "scheduled", "declined", "cancelled"}),
@@ -254,7 +254,8 @@ def add_note(session: Session, reference: str, *, actor: str, note: str) -> Appo
 
 
 def purge_older_than(session: Session, days: int, *, now: datetime | None = None) -> tuple[int, list[str]]:
-    """Delete requests created more than `days` ago with their audit rows and access events.
+    """Delete requests created more than `days` ago with their audit rows, access events and
+    pending notifications.
 
     Returns how many were removed and their conversation ids, whose tracker events the caller
     removes from Rasa's own database.
@@ -269,6 +270,7 @@ def purge_older_than(session: Session, days: int, *, now: datetime | None = None
     conversations = sorted({request.conversation_id for request in old if request.conversation_id})
     if ids:
         session.execute(delete(AccessEvent).where(AccessEvent.request_id.in_(ids)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.request_id.in_(ids)))
         session.execute(delete(StatusChange).where(StatusChange.request_id.in_(ids)))
         session.execute(delete(AppointmentRequest).where(AppointmentRequest.id.in_(ids)))
     return len(ids), conversations

@@ -17,8 +17,9 @@ from bot.staff.cli import main
 from bot.staff.passwords import verify_password
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
+from bot.store.outbox import enqueue
 from bot.store.requests import NewRequest, create_request, get_request, status_history
-from bot.store.schema import AccessEvent, AppointmentRequest, StaffUser, StatusChange
+from bot.store.schema import AccessEvent, AppointmentRequest, OutboxMessage, StaffUser, StatusChange
 from bot.store.staff import api_key_is_valid, get_user, record_access
 
 
@@ -189,6 +190,7 @@ def test_purge_removes_old_requests_with_everything_that_holds_patient_data(uow:
         request = get_request(session, old)
         request.created_at = datetime.now(timezone.utc) - timedelta(days=400)
         record_access(session, "alice", "viewed", request)
+        enqueue(session, request, "email", "request.created")
     tracker = create_engine(get_settings().tracker_database_url)
     with tracker.begin() as connection:
         connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)"))
@@ -207,6 +209,7 @@ def test_purge_removes_old_requests_with_everything_that_holds_patient_data(uow:
     assert code == 0 and "Deleted 1 request(s) and 2 conversation event(s)." in out
     with uow() as session:
         assert get_request(session, old) is None and get_request(session, recent) is not None
+        assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
         for model in (StatusChange, AccessEvent):
             orphans = session.execute(select(func.count()).select_from(model)).scalar_one()
             assert orphans == (1 if model is StatusChange else 0)
