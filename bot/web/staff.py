@@ -69,18 +69,19 @@ def _current(request: Request) -> tuple[StaffSession, StaffUser] | None:
     return session, user
 
 
-def _with_session(request: Request, response: Response, session: StaffSession) -> Response:
+def _private_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> Response:
+    """HttpOnly, SameSite=Strict, Secure over HTTPS, scoped to /staff; pages not cached."""
     response.set_cookie(
-        COOKIE,
-        session.touched().encode(_secret(request)),
-        max_age=IDLE_TIMEOUT_S,
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-        path="/staff",
+        name, value, max_age=max_age, httponly=True, samesite="strict", secure=_secure(request), path="/staff"
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _with_session(request: Request, response: Response, session: StaffSession) -> Response:
+    return _private_cookie(
+        request, response, COOKIE, session.touched().encode(_secret(request)), IDLE_TIMEOUT_S
+    )
 
 
 def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -104,17 +105,7 @@ async def login_form(request: Request, error: str | None = None, status_code: in
         {"csrf": login_csrf(_secret(request), nonce), "error": error},
         status_code,
     )
-    response.set_cookie(
-        LOGIN_NONCE,
-        nonce,
-        max_age=1800,
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-        path="/staff",
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _private_cookie(request, response, LOGIN_NONCE, nonce, 1800)
 
 
 async def login(request: Request) -> Response:
