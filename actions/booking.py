@@ -22,6 +22,7 @@ from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, SKIPPED, re
 from bot.notify import EMAIL
 from bot.store.outbox import enqueue
 from bot.store.requests import NewRequest, create_request
+from bot.webhooks import CREATED, announce
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +162,10 @@ class ActionSubmitRequest(Action):
         try:
             with unit_of_work()() as session:
                 request, created = create_request(session, new)
-                if created and config.smtp:  # delivered later from the outbox; never blocks the visitor
-                    enqueue(session, request, EMAIL, "request.created")
+                if created:  # delivered later from the outbox; never blocks the visitor
+                    if config.smtp:
+                        enqueue(session, request, EMAIL, CREATED)
+                    announce(session, config, request, CREATED)
                 reference = request.reference
         except Exception:
             # No patient details in the log: the request kind and the error type say enough.

@@ -32,6 +32,7 @@ from bot.store.requests import (
 )
 from bot.store.schema import STATUSES
 from bot.store.staff import create_api_key, create_user, disable_user, revoke_api_key
+from bot.webhooks import STATUS_CHANGED, announce
 
 ACTOR = "staff-cli"
 
@@ -149,6 +150,7 @@ def cmd_show(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Text
 def cmd_set_status(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> None:
     with uow() as session:
         request = change_status(session, args.reference, args.status, actor=ACTOR, note=args.note)
+        announce(session, args.settings, request, STATUS_CHANGED)
         out.write(f"{request.reference} is now '{request.status}'.\n")
 
 

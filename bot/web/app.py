@@ -31,9 +31,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.notify import deliver_due_emails
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, make_engine
-from bot.web import staff
+from bot.web import api, staff
 from bot.web.limits import RateLimiter
 from bot.web.tokens import conversation_of, new_conversation, payload_is_genuine, sign_payload
+from bot.webhooks import deliver_due_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -241,12 +242,13 @@ def _static(name: str, media_type: str):
 
 
 async def _deliver_notifications(settings: Settings, app: Starlette) -> None:
-    """Staff e-mails from the outbox, every few seconds, off the event loop."""
+    """Staff e-mails and webhook events from the outbox, every few seconds, off the event loop."""
     while True:
-        try:
-            await asyncio.to_thread(deliver_due_emails, settings, app.state.uow)
-        except Exception:  # a broken database must not end the loop; it is retried next round
-            logger.exception("delivering staff e-mails failed")
+        for deliver in (deliver_due_emails, deliver_due_webhooks):
+            try:
+                await asyncio.to_thread(deliver, settings, app.state.uow)
+            except Exception:  # a broken database must not end the loop; it is retried next round
+                logger.exception("delivering notifications failed")
         await asyncio.sleep(NOTIFY_INTERVAL_S)
 
 
@@ -264,7 +266,8 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         proxy.client = httpx.AsyncClient(
             timeout=httpx.Timeout(RASA_TIMEOUT_S, connect=2.0), transport=transport
         )
-        sender = asyncio.create_task(_deliver_notifications(settings, app)) if settings.smtp else None
+        notifying = settings.smtp or settings.notify_webhook_url
+        sender = asyncio.create_task(_deliver_notifications(settings, app)) if notifying else None
         try:
             yield
         finally:
@@ -303,6 +306,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             Route("/readyz", readyz),
             Route("/staff.css", _static("staff.css", "text/css")),
             *staff.routes,
+            *api.routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -42,6 +42,7 @@ from bot.web.sessions import (
     read_session,
     tokens_match,
 )
+from bot.webhooks import STATUS_CHANGED, announce
 
 LOGIN_NONCE = "prl_login"
 PER_PAGE = 25
@@ -273,7 +274,8 @@ async def request_action(request: Request) -> Response:
             if action == "note":
                 add_note(db, reference, actor=f"staff:{user.username}", note=note or "")
             elif action in STAFF_MOVES:
-                change_status(db, reference, action, actor=f"staff:{user.username}", note=note)
+                moved = change_status(db, reference, action, actor=f"staff:{user.username}", note=note)
+                announce(db, request.app.state.proxy.settings, moved, STATUS_CHANGED)
             else:
                 raise InvalidRequest("unknown action")
     except StoreError as error:
