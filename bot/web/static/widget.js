@@ -46,6 +46,24 @@
     return node;
   }
 
+  function chatIcon() {
+    // A speech bubble drawn as SVG: no emoji font or image file needed.
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("fill-rule", "evenodd");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 " +
+      "1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z");
+    svg.appendChild(path);
+    return svg;
+  }
+
   var css = el("link", { rel: "stylesheet", href: server + "/widget.css" });
   document.head.appendChild(css);
 
@@ -53,7 +71,7 @@
   var launcher = el("button", {
     type: "button", "class": "prl-launcher", "aria-label": "Open chat: " + title,
     "aria-expanded": "false", "aria-controls": "prl-panel"
-  }, [el("span", { "class": "prl-launcher-icon", "aria-hidden": "true", text: "💬" }), badge]);
+  }, [chatIcon(), badge]);
   var unreadText = el("span", { "class": "prl-sr", "aria-live": "polite" });
   var log = el("div", { "class": "prl-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
   var typing = el("div", { "class": "prl-typing", role: "status" }, [
