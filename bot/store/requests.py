@@ -160,17 +160,6 @@ def change_status(
     return request
 
 
-def list_requests(
-    session: Session, *, status: str | None = None, limit: int = 100
-) -> list[AppointmentRequest]:
-    query = select(AppointmentRequest).order_by(
-        AppointmentRequest.created_at.desc(), AppointmentRequest.id.desc()
-    )
-    if status:
-        query = query.where(AppointmentRequest.status == status)
-    return list(session.execute(query.limit(limit)).scalars())
-
-
 def status_history(session: Session, request: AppointmentRequest) -> list[StatusChange]:
     return list(
         session.execute(

@@ -19,13 +19,14 @@ from bot.store.requests import (
     FINAL_STATUSES,
     InvalidRequest,
     NewRequest,
+    RequestFilter,
     StatusMoveRefused,
     StoreError,
     UnknownReference,
     change_status,
     create_request,
     get_request,
-    list_requests,
+    search_requests,
     status_history,
 )
 from bot.store.schema import STATUSES, AppointmentRequest, StatusChange
@@ -384,21 +385,28 @@ def test_reference_codes_use_only_the_unambiguous_alphabet() -> None:
         assert REFERENCE.fullmatch(new_code())
 
 
-def test_list_requests_newest_first_and_by_status(uow: UnitOfWork) -> None:
+def test_search_requests_newest_first_by_status_and_text(uow: UnitOfWork) -> None:
     references = [submit(uow, appointment(full_name=f"Patient {n}"))[0] for n in range(4)]
     move(uow, references[1], "contacted")
     move(uow, references[3], "contacted")
     move(uow, references[2], "declined")
+
+    def found(per_page: int = 25, **wanted: object) -> list[str]:
+        rows, _ = search_requests(session, RequestFilter(**wanted), per_page=per_page)  # type: ignore[arg-type]
+        return [r.reference for r in rows]
+
     with uow() as session:
-        assert [r.reference for r in list_requests(session)] == references[::-1]
-        assert [r.reference for r in list_requests(session, limit=2)] == references[:1:-1]
-        assert [r.reference for r in list_requests(session, status="contacted")] == [
-            references[3],
-            references[1],
-        ]
-        assert [r.reference for r in list_requests(session, status="new")] == [references[0]]
-        assert [r.reference for r in list_requests(session, status="declined")] == [references[2]]
-        assert list_requests(session, status="scheduled") == []
+        assert found() == references[::-1]
+        assert found(per_page=2) == references[:1:-1]
+        assert search_requests(session, RequestFilter(), per_page=2)[1] == 4
+        assert found(status="contacted") == [references[3], references[1]]
+        assert found(status="new") == [references[0]]
+        assert found(status="declined") == [references[2]]
+        assert found(status="scheduled") == []
+        assert found(text="patient 2") == [references[2]]
+        assert found(text=references[0].lower()) == [references[0]]
+        with pytest.raises(InvalidRequest):
+            found(status="archived")
 
 
 def test_status_history_in_order(uow: UnitOfWork) -> None:
