@@ -6,19 +6,16 @@ staff dashboard, which needs a login.
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from email.message import EmailMessage
 
+from bot.delivery import DeliveryFailed, deliver_due
 from bot.settings import Settings, SmtpSettings
 from bot.store.db import UnitOfWork
-from bot.store.outbox import due, mark_failed, mark_sent
 from bot.store.schema import AppointmentRequest, OutboxMessage
-
-logger = logging.getLogger(__name__)
 
 EMAIL = "email"
 SMTP_TIMEOUT_S = 10
@@ -53,31 +50,15 @@ def deliver_due_emails(
     send: Callable[[SmtpSettings, EmailMessage], None] = send_with_smtp,
     now: datetime | None = None,
 ) -> tuple[int, int]:
-    """Send the e-mails that are due; returns (sent, failed). Each is its own unit of work."""
-    if settings.smtp is None:
+    """Send the staff e-mails that are due; returns (sent, failed)."""
+    smtp = settings.smtp
+    if smtp is None:
         return 0, 0
-    moment = now or datetime.now(timezone.utc)
-    with uow() as session:
-        ids = [message.id for message in due(session, EMAIL, moment)]
-    sent = failed = 0
-    for message_id in ids:
-        with uow() as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is None or message.status != "pending":
-                continue
-            request = session.get(AppointmentRequest, message.request_id)
-            try:
-                send(settings.smtp, compose(settings, settings.smtp, request))
-            except (OSError, smtplib.SMTPException) as error:
-                mark_failed(message, f"{type(error).__name__}: {error}", moment)
-                logger.warning(
-                    "staff e-mail for request %s failed (attempt %s): %s",
-                    request.reference,
-                    message.attempts,
-                    type(error).__name__,
-                )
-                failed += 1
-            else:
-                mark_sent(message)
-                sent += 1
-    return sent, failed
+
+    def send_one(message: OutboxMessage, request: AppointmentRequest) -> None:
+        try:
+            send(smtp, compose(settings, smtp, request))
+        except (OSError, smtplib.SMTPException) as error:
+            raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
+
+    return deliver_due(uow, EMAIL, send_one, now)

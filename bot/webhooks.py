@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -19,12 +18,12 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
+from bot.delivery import DeliveryFailed, deliver_due
 from bot.settings import Settings
 from bot.store.db import UnitOfWork
-from bot.store.outbox import due, enqueue, mark_failed, mark_sent
+from bot.store.outbox import enqueue
 from bot.store.schema import AppointmentRequest, OutboxMessage
 
-logger = logging.getLogger(__name__)
 
 WEBHOOK = "webhook"
 TIMEOUT_S = 10
@@ -76,10 +75,6 @@ def payload(message: OutboxMessage, request: AppointmentRequest) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-class DeliveryFailed(Exception):
-    pass
-
-
 Poster = Callable[[str, bytes, dict[str, str]], int]
 
 
@@ -90,34 +85,23 @@ def post_with_httpx(url: str, body: bytes, headers: dict[str, str]) -> int:
 def deliver_due_webhooks(
     settings: Settings, uow: UnitOfWork, post: Poster = post_with_httpx, now: datetime | None = None
 ) -> tuple[int, int]:
-    """POST the due events; returns (delivered, failed). Each delivery is its own unit of work."""
-    if not (settings.notify_webhook_url and settings.notify_webhook_secret):
+    """POST the due events; returns (delivered, failed)."""
+    url, secret = settings.notify_webhook_url, settings.notify_webhook_secret
+    if not (url and secret):
         return 0, 0
-    moment = now or datetime.now(timezone.utc)
-    with uow() as session:
-        ids = [message.id for message in due(session, WEBHOOK, moment)]
-    delivered = failed = 0
-    for message_id in ids:
-        with uow() as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is None or message.status != "pending":
-                continue
-            request = session.get(AppointmentRequest, message.request_id)
-            body = payload(message, request)
-            headers = {
-                "Content-Type": "application/json",
-                "X-Signature": sign(settings.notify_webhook_secret, body, int(time.time())),
-                "X-Delivery-Id": f"dlv_{message.id}",
-            }
-            try:
-                status = post(settings.notify_webhook_url, body, headers)
-                if not 200 <= status < 300:
-                    raise DeliveryFailed(f"receiver answered {status}")
-            except (httpx.HTTPError, DeliveryFailed) as error:
-                mark_failed(message, f"{type(error).__name__}: {error}", moment)
-                logger.warning("webhook delivery dlv_%s failed (attempt %s)", message.id, message.attempts)
-                failed += 1
-            else:
-                mark_sent(message)
-                delivered += 1
-    return delivered, failed
+
+    def send_one(message: OutboxMessage, request: AppointmentRequest) -> None:
+        body = payload(message, request)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Signature": sign(secret, body, int(time.time())),
+            "X-Delivery-Id": f"dlv_{message.id}",
+        }
+        try:
+            status = post(url, body, headers)
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
+        if not 200 <= status < 300:
+            raise DeliveryFailed(f"DeliveryFailed: receiver answered {status}")
+
+    return deliver_due(uow, WEBHOOK, send_one, now)
