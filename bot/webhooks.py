@@ -24,7 +24,6 @@ from bot.store.db import UnitOfWork
 from bot.store.outbox import enqueue
 from bot.store.schema import AppointmentRequest, OutboxMessage
 
-
 WEBHOOK = "webhook"
 TIMEOUT_S = 10
 CREATED, STATUS_CHANGED = "request.created", "request.status_changed"
