@@ -6,13 +6,16 @@ CSRF token. Everything a visitor typed is rendered by Jinja2 with autoescaping, 
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -98,6 +101,37 @@ def _to_login(request: Request) -> Response:
     return Response("Your session has ended. Please log in again.", status_code=401)
 
 
+StaffPage = Callable[[Request, StaffSession, StaffUser], Awaitable[Response]]
+StaffPost = Callable[[Request, StaffSession, StaffUser, FormData], Awaitable[Response]]
+
+
+def staff_only(handler: StaffPage) -> Callable[[Request], Awaitable[Response]]:
+    """Every /staff route but the login form: without a live session, back to the login."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        current = _current(request)
+        if current is None:
+            return _to_login(request)
+        return await handler(request, *current)
+
+    return guarded
+
+
+def staff_post(handler: StaffPost) -> Callable[[Request], Awaitable[Response]]:
+    """A state-changing /staff request: a live session and that session's CSRF token, or nothing."""
+
+    @staff_only
+    @functools.wraps(handler)
+    async def checked(request: Request, session: StaffSession, user: StaffUser) -> Response:
+        form = await request.form()
+        if not tokens_match(str(form.get("csrf", "")), session.csrf_token(_secret(request))):
+            return Response("Missing or wrong security token.", status_code=403)
+        return await handler(request, session, user, form)
+
+    return checked
+
+
 async def login_form(request: Request, error: str | None = None, status_code: int = 200) -> Response:
     nonce = secrets.token_urlsafe(24)
     response = _render(
@@ -129,13 +163,8 @@ async def login(request: Request) -> Response:
     return _with_session(request, response, session)
 
 
-async def logout(request: Request) -> Response:
-    current = _current(request)
-    form = await request.form()
-    if current is None:
-        return _to_login(request)
-    if not tokens_match(str(form.get("csrf", "")), current[0].csrf_token(_secret(request))):
-        return Response("Missing or wrong security token.", status_code=403)
+@staff_post
+async def logout(request: Request, session: StaffSession, user: StaffUser, form: FormData) -> Response:
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(COOKIE, path="/staff")
     return response
@@ -175,11 +204,8 @@ def _age(moment: datetime) -> str:
     return f"{int(seconds // 86400)} d"
 
 
-async def request_list(request: Request) -> Response:
-    current = _current(request)
-    if current is None:
-        return _to_login(request)
-    session, user = current
+@staff_only
+async def request_list(request: Request, session: StaffSession, user: StaffUser) -> Response:
     wanted, problems = _filter_from(request)
     page = request.query_params.get("page", "1")
     page_number = int(page) if page.isdigit() and int(page) > 0 else 1
@@ -221,11 +247,8 @@ async def request_list(request: Request) -> Response:
     )
 
 
-async def request_page(request: Request) -> Response:
-    current = _current(request)
-    if current is None:
-        return _to_login(request)
-    session, user = current
+@staff_only
+async def request_page(request: Request, session: StaffSession, user: StaffUser) -> Response:
     reference = request.path_params["reference"]
     with request.app.state.uow() as db:
         found = get_request(db, reference)
@@ -258,14 +281,10 @@ async def request_page(request: Request) -> Response:
     return _with_session(request, response, session)
 
 
-async def request_action(request: Request) -> Response:
-    current = _current(request)
-    if current is None:
-        return _to_login(request)
-    session, user = current
-    form = await request.form()
-    if not tokens_match(str(form.get("csrf", "")), session.csrf_token(_secret(request))):
-        return Response("Missing or wrong security token.", status_code=403)
+@staff_post
+async def request_action(
+    request: Request, session: StaffSession, user: StaffUser, form: FormData
+) -> Response:
     reference = request.path_params["reference"]
     note = str(form.get("note", "")).strip()[:2000] or None
     action = str(form.get("action", ""))
@@ -285,11 +304,8 @@ async def request_action(request: Request) -> Response:
     )
 
 
-async def export(request: Request) -> Response:
-    current = _current(request)
-    if current is None:
-        return _to_login(request)
-    session, user = current
+@staff_only
+async def export(request: Request, session: StaffSession, user: StaffUser) -> Response:
     wanted, problems = _filter_from(request)
     if problems:
         return Response("; ".join(problems), status_code=400)
