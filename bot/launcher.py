@@ -84,12 +84,16 @@ def answers(url: str) -> bool:
         return False
 
 
+def action_server_command(settings: Settings) -> list[str]:
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+
+
 def services(settings: Settings, model: str) -> list[Service]:
     python = sys.executable
     return [
         Service(
             "action server",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            action_server_command(settings),
             f"http://127.0.0.1:{settings.action_port}/health",
         ),
         Service(
@@ -216,7 +220,7 @@ def shell(settings: Settings) -> int:
     model = ensure_model()
     env = child_environment(settings)
     actions = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        action_server_command(settings),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

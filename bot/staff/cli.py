@@ -24,6 +24,7 @@ from bot.store.migrate import upgrade
 from bot.store.requests import (
     RequestFilter,
     StoreError,
+    all_matching,
     change_status,
     purge_older_than,
     require_request,
@@ -156,7 +157,7 @@ def cmd_set_status(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin
 
 def cmd_export(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> None:
     with uow() as session:
-        rows, _ = search_requests(session, _filter(args), page=1, per_page=1_000_000)
+        rows = all_matching(session, _filter(args))
         if args.output:
             with open(args.output, "w", newline="", encoding="utf-8") as handle:
                 count = write_csv(rows, handle)

@@ -154,8 +154,8 @@ def change_status(
         )
     )
     request.status = to_status
-    if note:
-        request.staff_note = note if actor != "visitor" else request.staff_note
+    if note and actor != "visitor":
+        request.staff_note = note
     session.flush()
     return request
 
@@ -205,6 +205,12 @@ def _filtered(query, wanted: RequestFilter):
             matches.append(AppointmentRequest.phone.like(f"%{digits}%"))
         query = query.where(or_(*matches))
     return query
+
+
+def all_matching(session: Session, wanted: RequestFilter) -> list[AppointmentRequest]:
+    """Every request matching the filter, newest first (for exports)."""
+    rows, _ = search_requests(session, wanted, page=1, per_page=1_000_000)
+    return rows
 
 
 def search_requests(

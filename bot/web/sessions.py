@@ -7,19 +7,14 @@ else is stored, so it works unchanged with several web servers sharing the key.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import time
 from dataclasses import dataclass
 
+from bot.web.tokens import mac
+
 COOKIE = "prl_staff"
 IDLE_TIMEOUT_S = 15 * 60
-
-
-def _mac(secret: str, *parts: str) -> str:
-    digest = hmac.new(secret.encode(), "\x1f".join(parts).encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 @dataclass(frozen=True)
@@ -31,7 +26,7 @@ class StaffSession:
 
     def encode(self, secret: str) -> str:
         body = f"{self.user_id}:{self.epoch}:{self.started}:{self.last_seen}"
-        return f"{body}:{_mac(secret, 'session', body)}"
+        return f"{body}:{mac(secret, 'session', body, size=32)}"
 
     def touched(self, now: float | None = None) -> StaffSession:
         return StaffSession(
@@ -39,7 +34,7 @@ class StaffSession:
         )
 
     def csrf_token(self, secret: str) -> str:
-        return _mac(secret, "csrf", str(self.user_id), str(self.epoch), str(self.started))
+        return mac(secret, "csrf", str(self.user_id), str(self.epoch), str(self.started), size=32)
 
 
 def new_session(user_id: int, epoch: int, now: float | None = None) -> StaffSession:
@@ -54,8 +49,8 @@ def read_session(secret: str, cookie: str | None, now: float | None = None) -> S
     parts = cookie.split(":")
     if len(parts) != 5 or not all(p.isdigit() for p in parts[:4]):
         return None
-    body, mac = ":".join(parts[:4]), parts[4]
-    if not hmac.compare_digest(mac, _mac(secret, "session", body)):
+    body, given = ":".join(parts[:4]), parts[4]
+    if not hmac.compare_digest(given, mac(secret, "session", body, size=32)):
         return None
     session = StaffSession(*(int(p) for p in parts[:4]))
     if (now if now is not None else time.time()) - session.last_seen > IDLE_TIMEOUT_S:
@@ -65,7 +60,7 @@ def read_session(secret: str, cookie: str | None, now: float | None = None) -> S
 
 def login_csrf(secret: str, nonce: str) -> str:
     """The login form's CSRF token, bound to a random nonce cookie set with the form."""
-    return _mac(secret, "login", nonce)
+    return mac(secret, "login", nonce, size=32)
 
 
 def tokens_match(given: str | None, expected: str) -> bool:

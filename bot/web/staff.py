@@ -28,6 +28,7 @@ from bot.store.requests import (
     RequestFilter,
     StoreError,
     add_note,
+    all_matching,
     change_status,
     get_request,
     search_requests,
@@ -311,7 +312,7 @@ async def export(request: Request, session: StaffSession, user: StaffUser) -> Re
         return Response("; ".join(problems), status_code=400)
     out = io.StringIO()
     with request.app.state.uow() as db:
-        rows, _ = search_requests(db, wanted, page=1, per_page=1_000_000)
+        rows = all_matching(db, wanted)
         count = write_csv(rows, out)
         record_access(
             db, f"staff:{user.username}", "exported", None, f"{count} request(s); {request.url.query}"

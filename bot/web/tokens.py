@@ -16,29 +16,30 @@ _ID_BYTES = 18
 MAX_TOKEN_LENGTH = 200
 
 
-def _mac(secret: str, *parts: str) -> str:
+def mac(secret: str, *parts: str, size: int = 24) -> str:
+    """HMAC-SHA256 of the parts (joined by a separator no part contains), URL-safe, `size` bytes."""
     digest = hmac.new(secret.encode(), "\x1f".join(parts).encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+    return base64.urlsafe_b64encode(digest[:size]).decode().rstrip("=")
 
 
 def new_conversation(secret: str) -> tuple[str, str]:
     """A fresh conversation id and its token."""
     conversation = "web-" + secrets.token_urlsafe(_ID_BYTES)
-    return conversation, f"{conversation}.{_mac(secret, 'conversation', conversation)}"
+    return conversation, f"{conversation}.{mac(secret, 'conversation', conversation)}"
 
 
 def conversation_of(secret: str, token: str | None) -> str | None:
     """The conversation id a token carries, or None if it is missing, malformed or forged."""
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
         return None
-    conversation, mac = token.split(".")
+    conversation, given = token.split(".")
     if not conversation.startswith("web-"):
         return None
-    return conversation if hmac.compare_digest(mac, _mac(secret, "conversation", conversation)) else None
+    return conversation if hmac.compare_digest(given, mac(secret, "conversation", conversation)) else None
 
 
 def sign_payload(secret: str, conversation: str, payload: str) -> str:
-    return _mac(secret, "payload", conversation, payload)
+    return mac(secret, "payload", conversation, payload)
 
 
 def payload_is_genuine(secret: str, conversation: str, payload: str, signature: str) -> bool:

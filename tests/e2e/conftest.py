@@ -24,19 +24,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from bot.launcher import answers
 from bot.settings import ROOT, VAR_DIR
 from bot.store.db import UnitOfWork, make_engine
 from tests.conftest import TEST_ENV, free_port
 
 START_TIMEOUT_S = 240
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @dataclass
@@ -121,7 +114,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iter
         process.kill()
         pytest.fail("the launcher did not stop within 60 s of SIGTERM")
     assert code == 0, f"the launcher exited with {code} on SIGTERM:\n{running.log_tail()}"
-    assert not http_ok(f"http://127.0.0.1:{running.action_port}/health"), (
+    assert not answers(f"http://127.0.0.1:{running.action_port}/health"), (
         "the action server outlived the launcher"
     )
 
