@@ -13,41 +13,18 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.settings import ROOT
-from bot.store.codes import find_code
-from tests.conftest import next_open_day
 from tests.e2e.conftest import Stack
-from tests.e2e.test_widget import log, open_chat, send, wait_for_reply
+from tests.e2e.test_widget import book_through_the_widget
 
 pytestmark = pytest.mark.e2e
 XSS_NAME = "<img src=x onerror=alert(document.domain)>"
 PASSWORD = "a long staff password"
 
 
-def book_through_the_widget(page: Page, stack: Stack, name: str) -> str:
-    open_chat(page, stack)
-    send(page, "I'd like to book an appointment")
-    wait_for_reply(page, "full name")
-    send(page, name)
-    wait_for_reply(page, "phone number can the practice reach")
-    send(page, "617 253 1000")
-    page.get_by_role("button", name="Skip").click()
-    wait_for_reply(page, "Which day")
-    day = next_open_day()
-    send(page, f"{day:%B} {day.day}")
-    page.get_by_role("button", name="Morning").click()
-    page.get_by_role("button", name="Whiplash").click()
-    page.get_by_role("button", name="Yes", exact=True).click()
-    page.get_by_role("button", name="Yes, send it").click()
-    wait_for_reply(page, "reference code is PRL-")
-    code = find_code(log(page).inner_text())
-    assert code
-    return code
-
-
 def test_a_booked_request_is_reviewed_in_the_dashboard(page: Page, stack: Stack) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    code = book_through_the_widget(page, stack, XSS_NAME)
+    code = book_through_the_widget(page, stack, XSS_NAME, "617 253 1000", "Morning", "Whiplash")
 
     created = subprocess.run(
         [sys.executable, "-m", "bot.staff", "user", "add", "frontdesk", "--password-stdin"],

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from bot.store.codes import find_code
+from bot.store.requests import get_request
 from tests.conftest import next_open_day
 from tests.e2e.conftest import Stack
 
@@ -33,6 +34,31 @@ def wait_for_reply(page: Page, contains: str) -> None:
     expect(log(page)).to_contain_text(contains, timeout=30_000)
 
 
+def book_through_the_widget(
+    page: Page, stack: Stack, name: str, phone: str, time_of_day: str, reason: str
+) -> str:
+    """A whole booking by typing and clicking the bot's buttons; returns the reference code shown."""
+    open_chat(page, stack)
+    send(page, "I'd like to book an appointment")
+    wait_for_reply(page, "full name")
+    send(page, name)
+    wait_for_reply(page, "phone number can the practice reach")
+    send(page, phone)
+    page.get_by_role("button", name="Skip").click()
+    wait_for_reply(page, "Which day")
+    day = next_open_day()
+    send(page, f"{day:%B} {day.day}")
+    page.get_by_role("button", name=time_of_day).click()
+    page.get_by_role("button", name=reason).click()
+    page.get_by_role("button", name="Yes", exact=True).click()
+    wait_for_reply(page, "Shall I send it")
+    page.get_by_role("button", name="Yes, send it").click()
+    wait_for_reply(page, "reference code is PRL-")
+    code = find_code(log(page).inner_text())
+    assert code
+    return code
+
+
 def test_a_visitor_asks_a_question_and_sees_the_answer(page: Page, stack: Stack) -> None:
     open_chat(page, stack)
     expect(log(page)).to_contain_text("not medical advice")  # the greeting with the privacy notice
@@ -43,26 +69,7 @@ def test_a_visitor_asks_a_question_and_sees_the_answer(page: Page, stack: Stack)
 def test_a_visitor_books_by_typing_and_clicking_and_sees_the_code(
     page: Page, stack: Stack, stack_store
 ) -> None:
-    open_chat(page, stack)
-    send(page, "I'd like to book an appointment")
-    wait_for_reply(page, "full name")
-    send(page, "Rosa Parks")
-    wait_for_reply(page, "phone number can the practice reach")
-    send(page, "(212) 555-0199")
-    page.get_by_role("button", name="Skip").click()
-    wait_for_reply(page, "Which day")
-    day = next_open_day()
-    send(page, f"{day:%B} {day.day}")
-    page.get_by_role("button", name="Afternoon").click()
-    page.get_by_role("button", name="Sciatica").click()
-    page.get_by_role("button", name="Yes", exact=True).click()
-    wait_for_reply(page, "Shall I send it")
-    page.get_by_role("button", name="Yes, send it").click()
-    wait_for_reply(page, "reference code is PRL-")
-    code = find_code(log(page).inner_text())
-    assert code
-
-    from bot.store.requests import get_request
+    code = book_through_the_widget(page, stack, "Rosa Parks", "(212) 555-0199", "Afternoon", "Sciatica")
 
     with stack_store() as session:
         request = get_request(session, code)
