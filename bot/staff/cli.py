@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
@@ -273,5 +274,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, stdin: Tex
     except SQLAlchemyError as error:
         print(f"error: the database is not available ({type(error).__name__})", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`… | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         engine.dispose()
