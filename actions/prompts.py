@@ -13,6 +13,7 @@ from actions.context import settings
 from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, FIELD_LABELS, SKIPPED
 
 SKIP_BUTTON = [{"title": "Skip", "payload": "skip"}]
+MAX_BUTTONS = 3  # Facebook Messenger shows at most three; every channel gets the same
 
 
 class Prompt(Action, ABC):
@@ -98,13 +99,12 @@ class AskReason(Prompt):
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
         return (
-            "What is the main reason for your visit? Choose one, or describe it in a few words.",
+            "What is the main reason for your visit? Choose one, or describe it in a few words "
+            "(for example a soft-tissue injury of the back).",
             [
+                {"title": "Sciatica", "payload": "sciatica"},
                 {"title": "Whiplash", "payload": "whiplash"},
                 {"title": "Degenerative disc", "payload": "degenerative disc"},
-                {"title": "Sciatica", "payload": "sciatica"},
-                {"title": "Soft-tissue injury", "payload": "soft-tissue injury"},
-                {"title": "Something else", "payload": "something else"},
             ],
         )
 
@@ -151,3 +151,13 @@ class AskWhichField(Prompt):
             {"title": FIELD_LABELS[field], "payload": f'/correct_field{{"field": "{field}"}}'}
             for field in fields
         ]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        """Six details make two messages: no channel shows more than three buttons on one."""
+        text, buttons = self.ask(tracker)
+        for start in range(0, len(buttons), MAX_BUTTONS):
+            dispatcher.utter_message(
+                text=text if start == 0 else "Or a detail of your visit:",
+                buttons=buttons[start : start + MAX_BUTTONS],
+            )
+        return []

@@ -9,6 +9,7 @@ import pytest
 from dotenv import dotenv_values
 
 from bot.settings import ROOT, OpeningHours, SettingsError, load_settings, parse_hours
+from tests.conftest import CHANNEL_SETTING_NAMES
 
 GOOD_SECRET = "k" * 40
 
@@ -76,6 +77,30 @@ def test_explicit_values_are_read() -> None:
         ({"PRACTICE_HOURS": "Mon-Fri 08:00-25:00"}, "PRACTICE_HOURS"),
         ({"PRACTICE_HOURS": "Mon-Funday 08:00-17:00"}, "PRACTICE_HOURS"),
         ({"APP_ENV": "staging"}, "APP_ENV"),
+        ({"ACTION_SERVER_URL": "actions:5055/webhook"}, "ACTION_SERVER_URL"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"),
+        ({"TRUSTED_PROXIES": "proxy.internal"}, "TRUSTED_PROXIES"),
+        ({"LOCK_STORE_URL": "127.0.0.1:6379"}, "LOCK_STORE_URL"),
+        ({"LOCK_STORE_URL": "redis://127.0.0.1:port/1"}, "LOCK_STORE_URL"),
+        ({"LOCK_STORE_URL": "redis://127.0.0.1:6379/first"}, "LOCK_STORE_URL"),
+        ({"SLACK_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"TELEGRAM_BOT_NAME": "clinic_bot"}, "TELEGRAM_ACCESS_TOKEN"),
+        (
+            {"TELEGRAM_ACCESS_TOKEN": "1:a", "TELEGRAM_BOT_NAME": "b", "TELEGRAM_SECRET_TOKEN": "a b"},
+            "TELEGRAM_SECRET_TOKEN",
+        ),
+        ({"FACEBOOK_VERIFY_TOKEN": "v", "FACEBOOK_APP_SECRET": "s"}, "FACEBOOK_PAGE_ACCESS_TOKEN"),
+        ({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_NUMBER": "+15550100000"}, "TWILIO_AUTH_TOKEN"),
+        (
+            {
+                "APP_ENV": "production",
+                "SECRET_KEY": "x" * 40,
+                "TELEGRAM_ACCESS_TOKEN": "1:a",
+                "TELEGRAM_BOT_NAME": "b",
+                "PUBLIC_URL": "http://assistant.example",
+            },
+            "PUBLIC_URL",
+        ),
         ({"APP_ENV": "production"}, "SECRET_KEY"),
         ({"APP_ENV": "production", "SECRET_KEY": "change-me"}, "SECRET_KEY"),
         ({"APP_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
@@ -119,6 +144,34 @@ def test_database_urls_are_normalised(url: str, expected: str) -> None:
     assert settings.tracker_database_url == expected
 
 
+def test_channels_turn_on_when_their_variables_are_set() -> None:
+    assert load_settings({}).channels.enabled() == []
+    settings = load_settings(
+        {
+            "SLACK_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "TWILIO_ACCOUNT_SID": "AC1",
+            "TWILIO_AUTH_TOKEN": "t",
+            "TWILIO_NUMBER": "+15550100000",
+        }
+    )
+    assert settings.channels.enabled() == ["slack", "twilio"]
+    assert settings.channels.slack is not None and settings.channels.slack.channel is None
+
+
+def test_lock_store_url() -> None:
+    assert load_settings({}).lock_store is None
+    lock = load_settings({"LOCK_STORE_URL": "rediss://:p%40ss@cache.internal:6380/2"}).lock_store
+    assert lock is not None
+    assert (lock.host, lock.port, lock.db, lock.password, lock.use_ssl) == (
+        "cache.internal",
+        6380,
+        2,
+        "p@ss",
+        True,
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "dialect"),
     [
@@ -130,8 +183,7 @@ def test_database_urls_are_normalised(url: str, expected: str) -> None:
 def test_rasa_environment(url: str, dialect: str) -> None:
     settings = load_settings({"RASA_PORT": "6005", "ACTION_PORT": "6055", "TRACKER_DATABASE_URL": url})
     assert settings.rasa_environment() == {
-        "ACTION_PORT": "6055",
-        "RASA_PORT": "6005",
+        "ACTION_SERVER_URL": "http://127.0.0.1:6055/webhook",
         "TRACKER_DATABASE_URL": settings.tracker_database_url,
         "TRACKER_DB_DIALECT": dialect,
     }
@@ -198,6 +250,10 @@ def test_env_example_documents_every_setting_and_loads_as_is() -> None:
         "SMTP_PORT",
         "SMTP_STARTTLS",
         "PUBLIC_URL",
+        "INTERNAL_HOST",
+        "ACTION_SERVER_URL",
+        "LOCK_STORE_URL",
+        *CHANNEL_SETTING_NAMES,
     ):
         assert name in text, f"{name} is not documented in .env.example"
     values = {k: v for k, v in dotenv_values(path).items() if v is not None}

@@ -107,7 +107,7 @@
     return fragment;
   }
 
-  function renderMessage(message, isLast) {
+  function renderMessage(message, isLast, isCurrent) {
     var bubble = el("div", { "class": "prl-msg prl-" + message.from });
     if (message.from === "me") bubble.appendChild(el("span", { "class": "prl-sr", text: "You said: " }));
     bubble.appendChild(linkified(message.text || ""));
@@ -117,7 +117,7 @@
       bubble.appendChild(retry);
     }
     log.appendChild(bubble);
-    if (message.buttons && message.buttons.length && isLast) {
+    if (message.buttons && message.buttons.length && isCurrent) {
       var row = el("div", { "class": "prl-buttons" });
       message.buttons.forEach(function (button) {
         var choice = el("button", { type: "button", "class": "prl-choice", text: button.title });
@@ -130,8 +130,11 @@
 
   function render() {
     log.textContent = "";
+    // The latest reply may be several messages, each with its own buttons; older buttons are gone.
+    var replyStart = state.messages.length;
+    while (replyStart > 0 && state.messages[replyStart - 1].from === "bot") replyStart -= 1;
     state.messages.forEach(function (message, index) {
-      renderMessage(message, index === state.messages.length - 1);
+      renderMessage(message, index === state.messages.length - 1, index >= replyStart);
     });
     log.scrollTop = log.scrollHeight;
     var unread = state.open ? 0 : state.unread;

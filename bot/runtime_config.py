@@ -1,0 +1,92 @@
+"""The endpoints and credentials files Rasa runs with, written into var/ from the settings.
+
+Rasa stops on an unset `${VAR}` and has no optional sections, so what depends on the settings (the
+Redis lock store, the messaging channels) is added to copies of `endpoints.yml` and `credentials.yml`
+here. The copies hold secrets, so they are private to the owner and never committed; they are named
+by their content so stacks started side by side never overwrite each other's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.channels.verify import telegram_secret_token
+from bot.settings import ROOT, VAR_DIR, Settings
+
+RUNTIME_DIR = VAR_DIR / "rasa"
+TWILIO_CONNECTOR = "bot.channels.twilio.NumberedTwilioInput"
+TELEGRAM_CONNECTOR = "bot.channels.telegram.SecretTokenTelegramInput"
+
+
+def _load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / name).read_text()) or {}
+
+
+def endpoints(settings: Settings) -> dict[str, Any]:
+    config = _load("endpoints.yml")
+    lock = settings.lock_store
+    if lock:
+        config["lock_store"] = {
+            "type": "redis",
+            "url": lock.host,
+            "port": lock.port,
+            "db": lock.db,
+            "use_ssl": lock.use_ssl,
+            "key_prefix": "prl",
+            **({"password": lock.password} if lock.password else {}),
+        }
+    return config
+
+
+def credentials(settings: Settings) -> dict[str, Any]:
+    config = _load("credentials.yml")
+    channels = settings.channels
+    if channels.slack:
+        config["slack"] = {
+            "slack_token": channels.slack.token,
+            "slack_signing_secret": channels.slack.signing_secret,
+            **({"slack_channel": channels.slack.channel} if channels.slack.channel else {}),
+        }
+    if channels.telegram:
+        config[TELEGRAM_CONNECTOR] = {
+            "access_token": channels.telegram.access_token,
+            "verify": channels.telegram.bot_name,
+            "webhook_url": f"{settings.public_url}/webhooks/telegram/webhook",
+            "secret_token": telegram_secret_token(settings),
+        }
+    if channels.facebook:
+        config["facebook"] = {
+            "verify": channels.facebook.verify_token,
+            "secret": channels.facebook.app_secret,
+            "page-access-token": channels.facebook.page_access_token,
+        }
+    if channels.twilio:
+        config[TWILIO_CONNECTOR] = {
+            "account_sid": channels.twilio.account_sid,
+            "auth_token": channels.twilio.auth_token,
+            "twilio_number": channels.twilio.number,
+        }
+    return config
+
+
+def _write(kind: str, config: dict[str, Any]) -> Path:
+    text = yaml.safe_dump(config, sort_keys=False)
+    path = RUNTIME_DIR / f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.yml"
+    if not path.exists():
+        RUNTIME_DIR.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(text)
+        os.replace(partial, path)
+    return path
+
+
+def write_runtime_files(settings: Settings) -> tuple[Path, Path]:
+    """(endpoints, credentials) for `rasa run`."""
+    return _write("endpoints", endpoints(settings)), _write("credentials", credentials(settings))

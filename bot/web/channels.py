@@ -1,0 +1,198 @@
+"""`/webhooks/<channel>/webhook`: messaging providers' calls, checked here and forwarded to Rasa.
+
+Only bot.web faces the public, so providers call it; it refuses a call without the provider's
+signature or secret, then forwards the raw body and the provider's headers to the same route on a
+Rasa server, and hands Rasa's answer back to the provider.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from urllib.parse import parse_qsl
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.channels.choices import as_typed
+from bot.channels.verify import (
+    facebook_is_genuine,
+    facebook_signatures,
+    slack_is_genuine,
+    slack_signature,
+    telegram_is_genuine,
+    telegram_secret_token,
+    twilio_is_genuine,
+)
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+FORWARD_TIMEOUT_S = 30.0
+FORWARDED_HEADERS = (
+    "content-type",
+    "x-slack-signature",
+    "x-slack-request-timestamp",
+    "x-slack-retry-num",
+    "x-slack-retry-reason",
+    "x-hub-signature",
+    "x-hub-signature-256",
+    "x-twilio-signature",
+    "x-telegram-bot-api-secret-token",
+)
+
+
+def is_genuine(settings: Settings, channel: str, request: Request, body: bytes) -> bool:
+    channels, headers = settings.channels, request.headers
+    if channel == "slack" and channels.slack:
+        return slack_is_genuine(
+            channels.slack.signing_secret,
+            headers.get("x-slack-request-timestamp"),
+            body,
+            headers.get("x-slack-signature"),
+            now=time.time(),
+        )
+    if channel == "facebook" and channels.facebook:
+        return facebook_is_genuine(
+            channels.facebook.app_secret,
+            body,
+            headers.get("x-hub-signature-256"),
+            headers.get("x-hub-signature"),
+        )
+    if channel == "telegram" and channels.telegram:
+        return telegram_is_genuine(
+            telegram_secret_token(settings), headers.get("x-telegram-bot-api-secret-token")
+        )
+    if channel == "twilio" and channels.twilio:
+        query = f"?{request.url.query}" if request.url.query else ""
+        url = f"{settings.public_url}{request.url.path}{query}"  # the address Twilio called and signed
+        params = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        return twilio_is_genuine(channels.twilio.auth_token, url, params, headers.get("x-twilio-signature"))
+    return False
+
+
+def telegram_as_typed(body: bytes) -> bytes:
+    """Telegram's /start becomes a greeting and typed text is never a `/intent` command; button
+    presses (callback data, which only the bot's own buttons carry) pass unchanged."""
+    update = json.loads(body)
+    for key in ("message", "edited_message"):
+        message = update.get(key) if isinstance(update, dict) else None
+        if isinstance(message, dict) and isinstance(message.get("text"), str):
+            text = message["text"].strip()
+            message["text"] = "hi" if text.split("@")[0] in ("/start", "/help") else as_typed(text)
+    return json.dumps(update).encode()
+
+
+def _typed_texts(messages: list, key: str) -> bool:
+    """Strip a leading `/` from each message's typed text; True if any changed."""
+    changed = False
+    for message in messages:
+        text = message.get(key) if isinstance(message, dict) else None
+        if isinstance(text, str) and text.lstrip().startswith("/"):
+            message[key] = as_typed(text)
+            changed = True
+    return changed
+
+
+def slack_as_typed(body: bytes) -> bytes | None:
+    """The event's typed text without `/intent` commands (button clicks arrive form-encoded, untouched);
+    None when nothing had to change, so the body Slack signed goes on as it is."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    event = payload.get("event") if isinstance(payload, dict) else None
+    return json.dumps(payload).encode() if _typed_texts([event], "text") else None
+
+
+def facebook_as_typed(body: bytes) -> bytes | None:
+    """Typed message texts without `/intent` commands; postbacks and quick replies (the bot's own
+    buttons) pass unchanged. None when nothing had to change."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    entries = payload.get("entry") if isinstance(payload, dict) else None
+    messages = [
+        event.get("message")
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("messaging"), list)
+        for event in entry["messaging"]
+        if isinstance(event, dict)
+        and isinstance(event.get("message"), dict)
+        and not event["message"].get("quick_reply")
+    ]
+    return json.dumps(payload).encode() if _typed_texts(messages, "text") else None
+
+
+def as_typed_and_resigned(settings: Settings, channel: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """Visitors' typed text never reaches Rasa as an `/intent` command on any channel. Rasa checks Slack's
+    and Facebook's signatures again, so a body changed here is signed again with the same secret."""
+    if channel == "telegram":
+        return telegram_as_typed(body)
+    if channel == "slack" and settings.channels.slack:
+        changed = slack_as_typed(body)
+        if changed is not None:
+            stamp = headers.get("x-slack-request-timestamp", "")
+            headers["x-slack-signature"] = slack_signature(
+                settings.channels.slack.signing_secret, stamp, changed
+            )
+            return changed
+    if channel == "facebook" and settings.channels.facebook:
+        changed = facebook_as_typed(body)
+        headers.update(facebook_signatures(settings.channels.facebook.app_secret, changed or body))
+        return changed or body
+    return body
+
+
+async def channel_webhook(request: Request) -> Response:
+    proxy = request.app.state.proxy
+    settings: Settings = proxy.settings
+    channel = request.path_params["channel"]
+    if channel not in settings.channels.enabled():
+        return JSONResponse({"error": "This channel is not enabled."}, status_code=404)
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return JSONResponse({"error": "Request too large."}, status_code=413)
+    if request.method == "GET":
+        if channel != "facebook":  # only Meta's subscription handshake uses GET
+            return JSONResponse({"error": "Use POST."}, status_code=405)
+    elif not is_genuine(settings, channel, request, body):
+        logger.warning("refused a %s webhook call without a valid signature", channel)
+        return JSONResponse({"error": "Invalid signature."}, status_code=403)
+    headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
+    if request.method == "POST":
+        try:
+            body = as_typed_and_resigned(settings, channel, body, headers)
+        except ValueError:
+            return JSONResponse({"error": "Expected a JSON update."}, status_code=400)
+    for base in proxy.rasa_order(uuid.uuid4().hex):
+        try:
+            answer = await proxy.client.request(
+                request.method,
+                f"{base}/webhooks/{channel}/webhook",
+                params=request.query_params,
+                content=body,
+                headers=headers,
+                timeout=FORWARD_TIMEOUT_S,
+            )
+        except httpx.ConnectError:
+            logger.warning("Rasa at %s unreachable for a %s webhook", base, channel)
+            continue
+        except httpx.TransportError as error:  # the message may have been handled: never send it twice
+            logger.warning("Rasa at %s failed on a %s webhook: %s", base, channel, type(error).__name__)
+            break
+        return Response(
+            answer.content,
+            status_code=answer.status_code,
+            media_type=answer.headers.get("content-type", "text/plain"),
+        )
+    return JSONResponse({"error": "The assistant is not available; please retry."}, status_code=503)
+
+
+routes = [Route("/webhooks/{channel}/webhook", channel_webhook, methods=["GET", "POST"])]
