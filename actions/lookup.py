@@ -20,6 +20,8 @@ from bot.booking.dates import describe_date
 from bot.booking.wording import status_text
 from bot.store.codes import find_code
 from bot.store.requests import FINAL_STATUSES, StatusMoveRefused, change_status, get_request
+from bot.store.spool import Spool
+from bot.submission import is_outage
 
 VERIFIED = "__verified__"
 _LOOKUP_SLOTS = ("lookup_purpose", "lookup_reference", "lookup_contact")
@@ -38,6 +40,11 @@ def matches_contact(text: str, phone: str | None, email: str | None, region: str
     return bool(
         (phone and given_phone == phone) or (email and given_email and given_email.lower() == email.lower())
     )
+
+
+def _waiting_in_spool(code: str) -> bool:
+    """Taken while the database was down and not stored yet (see bot.submission)."""
+    return any(entry.reference == code for _, entry in Spool(settings().local_outbox_dir).entries())
 
 
 class ActionStartLookup(Action):
@@ -68,9 +75,27 @@ class ValidateLookupForm(LimitedFormValidator):
                 "lookup_reference",
                 "That doesn't look like a reference code. They look like PRL-7KQ3MX.",
             )
-        with unit_of_work()() as session:
-            request = get_request(session, code)
-            owner = request is not None and request.conversation_id == tracker.sender_id
+        try:
+            with unit_of_work()() as session:
+                request = get_request(session, code)
+                owner = request is not None and request.conversation_id == tracker.sender_id
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            return self.reject(
+                dispatcher,
+                tracker,
+                "lookup_reference",
+                "I'm sorry, I can't look up requests right now. Please try again in a few minutes, or call "
+                f"the practice at {settings().practice_phone}.",
+            )
+        if request is None and _waiting_in_spool(code):
+            dispatcher.utter_message(
+                text=f"Request {code} has been received and is on its way to the practice's list; our "
+                "system is catching up. The practice will call you to confirm. You can check it again in a "
+                "few minutes."
+            )
+            return {"lookup_reference": None, "form_blocker": "waiting"}
         if request is None:
             return self.reject(
                 dispatcher,
@@ -109,6 +134,8 @@ class ActionLookupResult(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         code = tracker.get_slot("lookup_reference")
+        if tracker.get_slot("form_blocker") == "waiting":  # already told: the request is in the spool
+            return _clear_lookup()
         if tracker.get_slot("form_blocker") or tracker.get_slot("lookup_contact") != VERIFIED or not code:
             dispatcher.utter_message(
                 text="I'm sorry, I couldn't confirm that request. Please call the practice at "

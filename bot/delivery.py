@@ -32,7 +32,9 @@ def deliver_due(uow: UnitOfWork, channel: str, send: Sender, now: datetime | Non
     sent = failed = 0
     for message_id in ids:
         with uow() as session:
-            message = session.get(OutboxMessage, message_id)
+            # Several web servers deliver from one outbox: the row lock (PostgreSQL; SQLite's writes are
+            # serialised anyway) keeps one message from going out twice at the same moment.
+            message = session.get(OutboxMessage, message_id, with_for_update={"skip_locked": True})
             if message is None or message.status != "pending":
                 continue
             request = session.get(AppointmentRequest, message.request_id)

@@ -1,8 +1,10 @@
-"""Start, train and talk to the assistant: `python -m bot.launcher run|train|shell|migrate`.
+"""Start, train and talk to the assistant: `python -m bot.launcher run|serve|train|shell|migrate`.
 
 `run` applies migrations, trains if the data changed, starts the action server and the Rasa server on
 loopback and the public web server (bot.web), waits until all answer, and supervises them: if one dies
 the launcher says so, stops the others and exits non-zero; Ctrl-C or SIGTERM stops all cleanly.
+`serve ROLE` runs one of the three in the foreground with the same settings, for containers and
+replicas, where a supervisor of their own restarts it.
 """
 
 from __future__ import annotations
@@ -18,16 +20,20 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.runtime_config import write_runtime_files
 from bot.settings import ROOT, VAR_DIR, Settings, SettingsError, get_settings
 from bot.store.migrate import upgrade
-from bot.training import ensure_model, rasa_executable
+from bot.training import ensure_model, model_path, rasa_executable
 
 STARTUP_TIMEOUT_S = 180
 STOP_TIMEOUT_S = 15
+RASA_LOGGING_CONFIG = ROOT / "bot" / "rasa_logging.yml"
+ROLES = ("actions", "rasa", "web")
 
 
 class LaunchError(RuntimeError):
@@ -48,7 +54,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
     env.update(settings.rasa_environment())
     env.update(
         {
-            "SANIC_HOST": "127.0.0.1",  # rasa_sdk binds here; only bot.web faces the public
+            "SANIC_HOST": settings.internal_host,  # rasa_sdk binds here; only bot.web faces the public
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "RASA_TELEMETRY_ENABLED": "false",  # no calls home: patients' conversations stay here
             "PYTHONUNBUFFERED": "1",
@@ -69,6 +75,8 @@ def migrate(settings: Settings) -> None:
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers bind: a port a crashed run left in TIME_WAIT is free, a listening one is not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -85,39 +93,51 @@ def answers(url: str) -> bool:
 
 
 def action_server_command(settings: Settings) -> list[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+    """rasa_sdk's server plus the job that stores requests spooled while the database was down."""
+    return [sys.executable, "-m", "bot.action_server", "--port", str(settings.action_port)]
 
 
-def services(settings: Settings, model: str) -> list[Service]:
-    python = sys.executable
+def rasa_command(settings: Settings, model: Path) -> list[str]:
+    endpoints, credentials = write_runtime_files(settings)
+    command = [
+        rasa_executable(),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "--interface",
+        settings.internal_host,
+        "--port",
+        str(settings.rasa_port),
+    ]
+    if RASA_LOGGING_CONFIG.exists():
+        command += ["--logging-config-file", str(RASA_LOGGING_CONFIG)]
+    return command
+
+
+def web_command() -> list[str]:
+    return [sys.executable, "-m", "bot.web"]
+
+
+def _local(host: str) -> str:
+    """Where this machine reaches a server bound to `host`."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def services(settings: Settings, model: Path) -> list[Service]:
+    internal = _local(settings.internal_host)
     return [
         Service(
             "action server",
             action_server_command(settings),
-            f"http://127.0.0.1:{settings.action_port}/health",
+            f"http://{internal}:{settings.action_port}/health",
         ),
+        Service("Rasa server", rasa_command(settings, model), f"http://{internal}:{settings.rasa_port}/"),
         Service(
-            "Rasa server",
-            [
-                rasa_executable(),
-                "run",
-                "--model",
-                model,
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(settings.rasa_port),
-            ],
-            f"http://127.0.0.1:{settings.rasa_port}/",
-        ),
-        Service(
-            "web server",
-            [python, "-m", "bot.web"],
-            f"http://127.0.0.1:{settings.web_port}/healthz",
+            "web server", web_command(), f"http://{_local(settings.web_host)}:{settings.web_port}/healthz"
         ),
     ]
 
@@ -165,7 +185,7 @@ def run(settings: Settings) -> int:
     migrate(settings)
     model = ensure_model()
     env = child_environment(settings)
-    running = services(settings, str(model))
+    running = services(settings, model)
 
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -184,14 +204,7 @@ def run(settings: Settings) -> int:
                 raise LaunchError(f"the {waiting[0].name} did not answer within {STARTUP_TIMEOUT_S} s")
             waiting = [s for s in waiting if not answers(s.health_url)]
             time.sleep(0.5)
-        print(
-            "\nThe assistant is running:\n"
-            f"  Website with the chat widget: http://{settings.web_host}:{settings.web_port}/\n"
-            f"  Rasa server (REST channel): http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook\n"
-            f"  Action server:              http://127.0.0.1:{settings.action_port}/webhook\n"
-            "Press Ctrl-C to stop.\n",
-            flush=True,
-        )
+        print(banner(settings), flush=True)
         while True:
             if failed := dead(running):
                 raise LaunchError(
@@ -210,6 +223,40 @@ def run(settings: Settings) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def banner(settings: Settings) -> str:
+    internal = _local(settings.internal_host)
+    lines = [
+        "",
+        "The assistant is running:",
+        f"  Website with the chat widget: http://{settings.web_host}:{settings.web_port}/",
+        f"  Rasa server (REST channel): http://{internal}:{settings.rasa_port}/webhooks/rest/webhook",
+        f"  Action server:              http://{internal}:{settings.action_port}/webhook",
+    ]
+    for channel in settings.channels.enabled():
+        lines.append(f"  {channel.title()} webhook:  {settings.public_url}/webhooks/{channel}/webhook")
+    lines += ["Press Ctrl-C to stop.", ""]
+    return "\n".join(lines)
+
+
+def serve(settings: Settings, role: str) -> int:
+    """Replace this process with one service (signals then reach it directly, as containers expect)."""
+    if role == "actions":
+        command = action_server_command(settings)
+    elif role == "rasa":
+        model = model_path()
+        if not model.exists():
+            raise LaunchError(
+                f"no trained model for the current data ({model.name}): run `python -m bot.launcher train`"
+            )
+        command = rasa_command(settings, model)
+    else:
+        command = web_command()
+    sys.stdout.flush()
+    os.chdir(ROOT)
+    os.execve(command[0], command, child_environment(settings))
+    return 1  # not reached
 
 
 def shell(settings: Settings) -> int:
@@ -241,7 +288,9 @@ def shell(settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.launcher", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="migrate, train if needed, start the action server and Rasa")
+    commands.add_parser("run", help="migrate, train if needed, start all three services")
+    one = commands.add_parser("serve", help="run one service in the foreground (containers, replicas)")
+    one.add_argument("role", choices=ROLES, help="which service")
     train = commands.add_parser("train", help="train the Rasa model if the data changed")
     train.add_argument("--force", action="store_true", help="train even if a model for this data exists")
     commands.add_parser("shell", help="talk to the bot in the terminal")
@@ -251,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
         if args.command == "run":
             return run(settings)
+        if args.command == "serve":
+            return serve(settings, args.role)
         if args.command == "train":
             print(f"Model: {ensure_model(force=args.force).relative_to(ROOT)}")
             return 0

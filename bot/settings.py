@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -64,6 +66,58 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class LockStoreSettings:
+    """Rasa's RedisLockStore, which several Rasa servers need so one conversation's turns stay in order."""
+
+    host: str
+    port: int
+    db: int
+    password: str | None
+    use_ssl: bool
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    token: str
+    signing_secret: str
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    access_token: str
+    bot_name: str
+    secret_token: str | None  # derived from SECRET_KEY when unset
+
+
+@dataclass(frozen=True)
+class FacebookSettings:
+    verify_token: str
+    app_secret: str
+    page_access_token: str
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str
+    auth_token: str
+    number: str
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """Messaging channels beyond rest and socket.io; each is on when its variables are set."""
+
+    slack: SlackSettings | None = None
+    telegram: TelegramSettings | None = None
+    facebook: FacebookSettings | None = None
+    twilio: TwilioSettings | None = None
+
+    def enabled(self) -> list[str]:
+        return [name for name in ("slack", "telegram", "facebook", "twilio") if getattr(self, name)]
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     tracker_database_url: str
@@ -82,11 +136,23 @@ class Settings:
     phone_region: str
     secret_key: str | None
     widget_allowed_origins: tuple[str, ...]
-    trusted_proxies: tuple[str, ...]
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
     notify_webhook_url: str | None
     notify_webhook_secret: str | None
     smtp: SmtpSettings | None = None
     public_url: str = ""
+    internal_host: str = "127.0.0.1"
+    action_server_url: str = ""
+    lock_store: LockStoreSettings | None = None
+    channels: ChannelSettings = ChannelSettings()
+    local_outbox_dir: Path = VAR_DIR / "outbox" / "requests"
+
+    def is_trusted_proxy(self, host: str) -> bool:
+        try:
+            address = ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.trusted_proxies)
 
     @property
     def is_production(self) -> bool:
@@ -99,8 +165,7 @@ class Settings:
         starts Rasa exports these (defaults included).
         """
         return {
-            "ACTION_PORT": str(self.action_port),
-            "RASA_PORT": str(self.rasa_port),
+            "ACTION_SERVER_URL": self.action_server_url,
             "TRACKER_DATABASE_URL": self.tracker_database_url,
             "TRACKER_DB_DIALECT": db_dialect(self.tracker_database_url),
         }
@@ -179,8 +244,22 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Addresses or ranges (`10.0.0.0/8`): an ingress's pods change address, its range does not."""
+    try:
+        return tuple(ip_network(item, strict=False) for item in _list(env, name))
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name, "").strip() or None
+
+
+def _local_path(env: Mapping[str, str], name: str, default: str) -> Path:
+    """A path setting; relative paths are taken from the repo root, like SQLite URLs."""
+    path = Path(env.get(name, "").strip() or default).expanduser()
+    return path if path.is_absolute() else ROOT / path
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -224,11 +303,18 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if not public_url.startswith(("http://", "https://")):
         raise SettingsError(f"PUBLIC_URL: '{public_url}' is not an http(s) URL")
     practice_email = env.get("PRACTICE_EMAIL", "").strip() or "office@practice.example"
+    action_port = _port(env, "ACTION_PORT", 5055)
+    action_server_url = _optional(env, "ACTION_SERVER_URL") or f"http://127.0.0.1:{action_port}/webhook"
+    if not action_server_url.startswith(("http://", "https://")):
+        raise SettingsError(f"ACTION_SERVER_URL: '{action_server_url}' is not an http(s) URL")
+    channels = _channels(env)
+    if channels.telegram and app_env == "production" and not public_url.startswith("https://"):
+        raise SettingsError("PUBLIC_URL: Telegram delivers only to an https:// address")
     return Settings(
         database_url=_database_url(env, "DATABASE_URL", "sqlite:///var/appointments.db"),
         tracker_database_url=_database_url(env, "TRACKER_DATABASE_URL", "sqlite:///var/tracker.db"),
         rasa_port=rasa_port,
-        action_port=_port(env, "ACTION_PORT", 5055),
+        action_port=action_port,
         web_port=web_port,
         web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
         rasa_urls=rasa_urls,
@@ -242,11 +328,63 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         phone_region=region,
         secret_key=secret_key,
         widget_allowed_origins=_list(env, "WIDGET_ALLOWED_ORIGINS"),
-        trusted_proxies=_list(env, "TRUSTED_PROXIES"),
+        trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
         notify_webhook_url=webhook_url,
         notify_webhook_secret=webhook_secret,
         smtp=_smtp(env, practice_email),
         public_url=public_url,
+        internal_host=env.get("INTERNAL_HOST", "").strip() or "127.0.0.1",
+        action_server_url=action_server_url,
+        lock_store=_lock_store(_optional(env, "LOCK_STORE_URL")),
+        channels=channels,
+        local_outbox_dir=_local_path(env, "LOCAL_OUTBOX_DIR", "var/outbox/requests"),
+    )
+
+
+def _lock_store(url: str | None) -> LockStoreSettings | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    try:
+        port = parts.port or 6379
+        db = int(parts.path.strip("/") or 0)
+    except ValueError:
+        raise SettingsError(f"LOCK_STORE_URL: '{parts.hostname}' has a bad port or database number") from None
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise SettingsError("LOCK_STORE_URL: expected redis://[:password@]host:port/db")
+    return LockStoreSettings(
+        host=parts.hostname,
+        port=port,
+        db=db,
+        password=unquote(parts.password) if parts.password else None,
+        use_ssl=parts.scheme == "rediss",
+    )
+
+
+def _group(env: Mapping[str, str], required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list | None:
+    """A channel's values when any of its required variables is set; all of them must be."""
+    values = [_optional(env, name) for name in required]
+    if not any(values):
+        return None
+    for name, value in zip(required, values, strict=True):
+        if not value:
+            others = " and ".join(n for n in required if n != name)
+            raise SettingsError(f"{name}: required with {others} to turn the channel on")
+    return values + [_optional(env, name) for name in optional]
+
+
+def _channels(env: Mapping[str, str]) -> ChannelSettings:
+    slack = _group(env, ("SLACK_TOKEN", "SLACK_SIGNING_SECRET"), ("SLACK_CHANNEL",))
+    telegram = _group(env, ("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_BOT_NAME"), ("TELEGRAM_SECRET_TOKEN",))
+    facebook = _group(env, ("FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN"))
+    twilio = _group(env, ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER"))
+    if telegram and telegram[2] and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", telegram[2]):
+        raise SettingsError("TELEGRAM_SECRET_TOKEN: use 1-256 letters, digits, '_' or '-'")
+    return ChannelSettings(
+        slack=SlackSettings(*slack) if slack else None,
+        telegram=TelegramSettings(*telegram) if telegram else None,
+        facebook=FacebookSettings(*facebook) if facebook else None,
+        twilio=TwilioSettings(*twilio) if twilio else None,
     )
 
 

@@ -31,6 +31,20 @@ TEST_ENV = {
     "PHONE_REGION": "US",
     "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production-0123456789",
 }
+CHANNEL_SETTING_NAMES = (
+    "SLACK_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CHANNEL",
+    "TELEGRAM_ACCESS_TOKEN",
+    "TELEGRAM_BOT_NAME",
+    "TELEGRAM_SECRET_TOKEN",
+    "FACEBOOK_VERIFY_TOKEN",
+    "FACEBOOK_APP_SECRET",
+    "FACEBOOK_PAGE_ACCESS_TOKEN",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_NUMBER",
+)
 SETTING_NAMES = (
     "DATABASE_URL",
     "TRACKER_DATABASE_URL",
@@ -52,6 +66,10 @@ SETTING_NAMES = (
     "SMTP_FROM",
     "SMTP_STARTTLS",
     "PUBLIC_URL",
+    "INTERNAL_HOST",
+    "ACTION_SERVER_URL",
+    "LOCK_STORE_URL",
+    *CHANNEL_SETTING_NAMES,
 )
 
 
@@ -78,6 +96,7 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.db'}")
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setenv("LOCAL_OUTBOX_DIR", str(tmp_path / "outbox"))
     monkeypatch.setattr("bot.settings.load_dotenv", lambda *a, **k: False)
     get_settings.cache_clear()
     yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_S = 15
+# An unreachable PostgreSQL must fail fast (the actions then keep the request in the local spool):
+# connecting, waiting for a pooled connection and a silent network are each bounded.
+PG_CONNECT_TIMEOUT_S = 3
+PG_POOL_TIMEOUT_S = 3
+PG_STATEMENT_TIMEOUT_S = 15  # generous: staff exports and purges run through the same engine
+PG_NETWORK_TIMEOUT_S = 10  # unacknowledged sends / dead peers (TCP_USER_TIMEOUT, keepalives)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -35,14 +42,20 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the appointment store (SQLite file or PostgreSQL)."""
+def make_engine(url: str, *, statement_timeout_s: int | None = PG_STATEMENT_TIMEOUT_S) -> Engine:
+    """An engine for the appointment store (SQLite file or PostgreSQL).
+
+    `statement_timeout_s=None` lifts PostgreSQL's statement limit (long migrations).
+    """
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+            url,
+            future=True,
+            hide_parameters=True,  # error messages never carry patients' details into logs
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -50,12 +63,28 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         url,
         future=True,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
-        pool_timeout=5,
-        connect_args={"connect_timeout": 5},
+        pool_timeout=PG_POOL_TIMEOUT_S,
+        connect_args=postgres_connect_args(statement_timeout_s),
     )
+
+
+def postgres_connect_args(statement_timeout_s: int | None = PG_STATEMENT_TIMEOUT_S) -> dict[str, object]:
+    """libpq options: bounded connect, server-side statement limit, and dead-peer detection."""
+    args: dict[str, object] = {
+        "connect_timeout": PG_CONNECT_TIMEOUT_S,
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": PG_NETWORK_TIMEOUT_S * 1000,
+    }
+    if statement_timeout_s:
+        args["options"] = f"-c statement_timeout={statement_timeout_s * 1000}"
+    return args
 
 
 class UnitOfWork:
@@ -69,3 +98,15 @@ class UnitOfWork:
     def __call__(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+
+def describe_error(error: BaseException) -> str:
+    """What failed and where, without the message: a database's message can quote a patient's row
+    (PostgreSQL's "Failing row contains …"), and logs must not."""
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlite_errorname", None)
+    text = type(error).__name__ + (f" ({code})" if code else "")
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    if frames:
+        text += f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}"
+    return text

@@ -11,7 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.codes import new_code
-from bot.store.schema import KINDS, STATUSES, AccessEvent, AppointmentRequest, OutboxMessage, StatusChange
+from bot.store.schema import (
+    KINDS,
+    STATUSES,
+    AccessEvent,
+    AppointmentRequest,
+    OutboxMessage,
+    StatusChange,
+    utcnow,
+)
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
     "new": frozenset({"contacted", "scheduled", "declined", "cancelled"}),
@@ -55,6 +63,7 @@ class NewRequest:
     conversation_id: str | None = None
     idempotency_key: str | None = None
     transcript: list[dict] = field(default_factory=list)
+    created_at: datetime | None = None  # when the visitor sent it; set for requests kept in the spool
 
     def problems(self) -> list[str]:
         found = []
@@ -81,11 +90,14 @@ def create_request(
     *,
     actor: str = "visitor",
     code_factory: Callable[[], str] = new_code,
+    reference: str | None = None,
 ) -> tuple[AppointmentRequest, bool]:
     """Store a request once per idempotency key; returns (request, created).
 
     A retried or repeated submit with the same key returns the request stored first, so the visitor
-    always hears the same reference code.
+    always hears the same reference code. `reference` is a code already given to the visitor (a
+    request kept in the local spool while the database was down): it is tried first, and only if
+    another request holds it (about one chance in 387 million) does a fresh code follow.
     """
     problems = new.problems()
     if problems:
@@ -93,9 +105,10 @@ def create_request(
     if new.idempotency_key and (existing := find_by_key(session, new.idempotency_key)):
         return existing, False
 
-    for _ in range(_CODE_ATTEMPTS):
+    created_at = new.created_at or utcnow()
+    for attempt in range(_CODE_ATTEMPTS):
         row = AppointmentRequest(
-            reference=code_factory(),
+            reference=reference if reference and attempt == 0 else code_factory(),
             kind=new.kind,
             full_name=new.full_name.strip(),
             phone=new.phone,
@@ -110,6 +123,8 @@ def create_request(
             idempotency_key=new.idempotency_key,
             transcript=new.transcript,
             status="new",
+            created_at=created_at,
+            updated_at=created_at,
         )
         try:
             with session.begin_nested():
@@ -120,7 +135,11 @@ def create_request(
             if new.idempotency_key and (existing := find_by_key(session, new.idempotency_key)):
                 return existing, False
             continue
-        session.add(StatusChange(request_id=row.id, from_status=None, to_status="new", actor=actor))
+        session.add(
+            StatusChange(
+                request_id=row.id, from_status=None, to_status="new", actor=actor, created_at=created_at
+            )
+        )
         session.flush()
         return row, True
     raise StoreError("could not allocate a unique reference code")

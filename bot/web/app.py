@@ -28,10 +28,11 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.channels.choices import as_typed
 from bot.notify import deliver_due_emails
 from bot.settings import Settings
-from bot.store.db import UnitOfWork, make_engine
-from bot.web import api, staff
+from bot.store.db import UnitOfWork, describe_error, make_engine
+from bot.web import api, channels, staff
 from bot.web.limits import RateLimiter
 from bot.web.tokens import conversation_of, new_conversation, payload_is_genuine, sign_payload
 from bot.webhooks import deliver_due_webhooks
@@ -107,12 +108,19 @@ class Proxy:
                 response = await self.client.post(
                     f"{base}/webhooks/rest/webhook", json={"sender": conversation, "message": message}
                 )
-            except httpx.TransportError as error:
+            except httpx.ConnectError as error:
                 logger.warning("Rasa at %s unreachable: %s", base, type(error).__name__)
+                continue
+            except httpx.TransportError as error:
+                # Rasa may still be handling the message: trying another server could handle it twice.
+                logger.warning("Rasa at %s failed: %s", base, type(error).__name__)
+                return None
+            if response.status_code in (502, 503, 504):
+                logger.warning("Rasa at %s answered %s", base, response.status_code)
                 continue
             if response.status_code != 200:
                 logger.warning("Rasa at %s answered %s", base, response.status_code)
-                continue
+                return None
             try:
                 answer = response.json()
             except ValueError:
@@ -121,23 +129,37 @@ class Proxy:
         return None
 
     def client_key(self, request: Request) -> str:
+        """The visitor's address: X-Forwarded-For read from the right, past our own proxies only
+        (what lies further left, the client could have written itself)."""
         host = request.client.host if request.client else "unknown"
         forwarded = request.headers.get("x-forwarded-for")
-        if forwarded and host in self.settings.trusted_proxies:
-            return forwarded.split(",")[0].strip()
-        return host
+        if not forwarded or not self.settings.is_trusted_proxy(host):
+            return host
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not self.settings.is_trusted_proxy(hop):
+                return hop
+        return hops[0] if hops else host
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, **extra)
 
 
+def _is_text(raw: Any) -> bool:
+    """A string that can be sent on as UTF-8 (JSON's `\\ud800` escapes give lone surrogates that cannot)."""
+    return isinstance(raw, str) and not any("\ud800" <= ch <= "\udfff" for ch in raw)
+
+
 def _clean_text(raw: Any) -> str | None:
     """Visitor text as Rasa should see it: a string, trimmed, never a `/intent` command."""
     if not isinstance(raw, str):
         return None
-    cleaned = "".join(ch for ch in raw if ch == "\n" or ch == "\t" or ch >= " ").strip()
-    return cleaned.lstrip("/").strip()
+    return as_typed(
+        "".join(
+            ch for ch in raw if (ch == "\n" or ch == "\t" or ch >= " ") and not "\ud800" <= ch <= "\udfff"
+        )
+    )
 
 
 async def chat(request: Request) -> Response:
@@ -147,7 +169,7 @@ async def chat(request: Request) -> Response:
         return _error(413, "That message is too long.")
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting fits in MAX_BODY_BYTES
         return _error(400, 'Please send JSON like {"message": "hello"}.')
     if not isinstance(data, dict):
         return _error(400, 'Please send a JSON object like {"message": "hello"}.')
@@ -159,8 +181,9 @@ async def chat(request: Request) -> Response:
 
     if "payload" in data:
         payload = data.get("payload")
-        if not isinstance(payload, str) or not payload_is_genuine(
-            proxy.secret, conversation, payload, str(data.get("signature", ""))
+        signature = data.get("signature", "")
+        if not (_is_text(payload) and _is_text(signature)) or not payload_is_genuine(
+            proxy.secret, conversation, payload, signature
         ):
             return _error(400, "That choice is no longer available. Please type your answer instead.")
         message = payload
@@ -247,8 +270,8 @@ async def _deliver_notifications(settings: Settings, app: Starlette) -> None:
         for deliver in (deliver_due_emails, deliver_due_webhooks):
             try:
                 await asyncio.to_thread(deliver, settings, app.state.uow)
-            except Exception:  # a broken database must not end the loop; it is retried next round
-                logger.exception("delivering notifications failed")
+            except Exception as error:  # a broken database must not end the loop; it is retried next round
+                logger.error("delivering notifications failed: %s", describe_error(error))
         await asyncio.sleep(NOTIFY_INTERVAL_S)
 
 
@@ -289,7 +312,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         )
 
     async def unexpected(request: Request, error: Exception) -> Response:
-        logger.exception("unexpected error on %s", request.url.path)
+        logger.error("unexpected error on %s: %s", request.url.path, describe_error(error))
         return _error(
             503 if request.url.path == "/chat" else 500, OUTAGE.format(phone=settings.practice_phone)
         )
@@ -307,6 +330,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             Route("/staff.css", _static("staff.css", "text/css")),
             *staff.routes,
             *api.routes,
+            *channels.routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

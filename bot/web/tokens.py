@@ -35,7 +35,7 @@ def conversation_of(secret: str, token: str | None) -> str | None:
     conversation, given = token.split(".")
     if not conversation.startswith("web-"):
         return None
-    return conversation if hmac.compare_digest(given, mac(secret, "conversation", conversation)) else None
+    return conversation if _same(given, mac(secret, "conversation", conversation)) else None
 
 
 def sign_payload(secret: str, conversation: str, payload: str) -> str:
@@ -43,4 +43,9 @@ def sign_payload(secret: str, conversation: str, payload: str) -> str:
 
 
 def payload_is_genuine(secret: str, conversation: str, payload: str, signature: str) -> bool:
-    return hmac.compare_digest(signature or "", sign_payload(secret, conversation, payload))
+    return _same(signature or "", sign_payload(secret, conversation, payload))
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time equality; a non-ASCII `given` (which compare_digest refuses) is never a MAC."""
+    return given.isascii() and hmac.compare_digest(given, expected)

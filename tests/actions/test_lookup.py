@@ -155,3 +155,39 @@ async def test_a_cancelled_request_cannot_be_cancelled_again(domain: dict, refer
     dispatcher = CollectingDispatcher()
     await ActionLookupResult().run(dispatcher, make_tracker(slots), domain)
     assert "already cancelled" in texts(dispatcher)[0]
+
+
+async def test_a_code_still_waiting_in_the_spool_is_reported_as_received(
+    domain: dict, store: UnitOfWork
+) -> None:
+    from bot.settings import get_settings
+    from bot.store.spool import Spool, SpooledRequest
+
+    Spool(get_settings().local_outbox_dir).put(
+        SpooledRequest(
+            "PRL-7KQ3MX", NewRequest(full_name="Jane Smith", phone="+12125550199", conversation_id="x")
+        )
+    )
+    dispatcher = CollectingDispatcher()
+    slots = await validate(domain, "lookup_reference", "PRL-7KQ3MX", dispatcher)
+    assert slots["form_blocker"] == "waiting"
+    assert "PRL-7KQ3MX has been received" in texts(dispatcher)[0] and "Jane" not in texts(dispatcher)[0]
+    events = await ActionLookupResult().run(
+        dispatcher := CollectingDispatcher(), make_tracker({**slots, "lookup_purpose": "status"}), domain
+    )
+    assert texts(dispatcher) == [] and slot_events(events)["lookup_purpose"] is None
+
+
+async def test_a_lookup_while_the_database_is_down_says_so(
+    domain: dict, store: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("SELECT", {}, ConnectionRefusedError("refused"))
+
+    monkeypatch.setattr("actions.lookup.get_request", down)
+    dispatcher = CollectingDispatcher()
+    slots = await validate(domain, "lookup_reference", "PRL-7KQ3MX", dispatcher)
+    assert slots["lookup_reference"] is None
+    assert "can't look up requests right now" in texts(dispatcher)[0]

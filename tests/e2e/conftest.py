@@ -1,7 +1,8 @@
 """The real stack, once per test session: `python -m bot.launcher run` on free ports with fresh databases.
 
 Starting Rasa takes ~25 s and 1.4 GB, so every end-to-end test shares this one launcher; its clean
-shutdown on SIGTERM is itself checked when the session ends.
+shutdown on SIGTERM is itself checked when the session ends. Every messaging channel is on, with the
+providers' APIs played by a local fake (fake_providers.py, reached through provider_hook/).
 """
 
 from __future__ import annotations
@@ -28,8 +29,23 @@ from bot.launcher import answers
 from bot.settings import ROOT, VAR_DIR
 from bot.store.db import UnitOfWork, make_engine
 from tests.conftest import TEST_ENV, free_port
+from tests.e2e import fake_providers
+from tests.e2e.fake_providers import FakeProviders
 
 START_TIMEOUT_S = 240
+PROVIDER_HOOK = Path(__file__).resolve().parent / "provider_hook"
+CHANNEL_ENV = {
+    "SLACK_TOKEN": "xoxb-test-token",
+    "SLACK_SIGNING_SECRET": "slack-signing-secret",
+    "TELEGRAM_ACCESS_TOKEN": "123456:test-telegram-token",
+    "TELEGRAM_BOT_NAME": fake_providers.TELEGRAM_BOT_NAME,
+    "FACEBOOK_VERIFY_TOKEN": "facebook-verify-token",
+    "FACEBOOK_APP_SECRET": "facebook-app-secret",
+    "FACEBOOK_PAGE_ACCESS_TOKEN": "facebook-page-token",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "twilio-auth-token",
+    "TWILIO_NUMBER": "+15550100999",
+}
 
 
 @dataclass
@@ -71,6 +87,8 @@ def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:
             "WEB_PORT": str(free_port()),
             "DATABASE_URL": f"sqlite:///{tmp / 'appointments.db'}",
             "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}",
+            # Tests stand in for many visitors from one address by sending X-Forwarded-For.
+            "TRUSTED_PROXIES": "127.0.0.1",
         }
     )
     env.update(overrides)
@@ -78,9 +96,22 @@ def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[Stack]:
+def providers() -> Iterator[FakeProviders]:
+    fake, server, thread = fake_providers.start(free_port())
+    yield fake
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, trained_model: Path, providers: FakeProviders
+) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("stack")
-    env = launcher_env(tmp)
+    env = launcher_env(tmp, **CHANNEL_ENV)
+    env["PUBLIC_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}"
+    env["FAKE_PROVIDERS_URL"] = providers.url
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROVIDER_HOOK), env.get("PYTHONPATH")]))
     log = tmp / "launcher.log"
     with log.open("w") as out:
         process = subprocess.Popen(

@@ -481,3 +481,19 @@ def test_concurrent_submits_with_one_key_store_one_request(uow: UnitOfWork) -> N
     assert count_changes(uow) == rounds
     # Otherwise the threads just ran one after the other and the race went untested.
     assert overlapping > 0, "the two submits never overlapped"
+
+
+def test_database_errors_never_carry_the_values_into_messages(uow: UnitOfWork) -> None:
+    """Such errors end up in logs; a patient's details must not (PostgreSQL quotes the failing row)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.store.db import describe_error
+
+    with pytest.raises(DBAPIError) as error, uow() as session:
+        session.execute(
+            text("INSERT INTO appointment_requests (reference, full_name) VALUES (:r, :n)"),
+            {"r": "PRL-ZZZZZZ", "n": "Quentin Secretname"},
+        )
+    described = describe_error(error.value)
+    assert "Secretname" not in described and described.startswith("IntegrityError")

@@ -227,3 +227,70 @@ def test_an_unexpected_error_is_a_friendly_answer_not_a_500_page(
     response = TestClient(client.app, raise_server_exceptions=False).post("/chat", json={"message": "hi"})
     assert response.status_code == 503
     assert "(555) 010-0101" in response.json()["error"]
+
+
+def two_rasa_servers(monkeypatch: pytest.MonkeyPatch, first: Handler) -> tuple[TestClient, list[str]]:
+    monkeypatch.setenv("RASA_URLS", "http://rasa-a:5005,http://rasa-b:5005")
+    get_settings.cache_clear()
+    upgrade(get_settings().database_url)
+    asked: list[str] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.host)
+        if request.url.host == "rasa-a":
+            return first(request)
+        return httpx.Response(200, json=[{"text": "from b"}])
+
+    return TestClient(create_app(get_settings(), transport=httpx.MockTransport(route))), asked
+
+
+def _refuse(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("refused", request=request)
+
+
+def _time_out(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("slow", request=request)
+
+
+def test_a_server_that_is_down_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    client, asked = two_rasa_servers(monkeypatch, _refuse)
+    with client:
+        for _ in range(6):  # whichever server a conversation starts on, it gets an answer
+            response = say(client, {"message": "hello"})
+            assert response.status_code == 200 and response.json()["messages"] == [{"text": "from b"}]
+    assert "rasa-a" in asked
+
+
+def test_a_slow_server_is_not_asked_again_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It may still handle the message; sending it to another server too could handle it twice."""
+    client, asked = two_rasa_servers(monkeypatch, _time_out)
+    started_on_a = 0
+    with client:
+        for _ in range(12):
+            asked.clear()
+            response = say(client, {"message": "hello"})
+            if asked[0] == "rasa-a":
+                started_on_a += 1
+                assert response.status_code == 503 and asked == ["rasa-a"]
+    assert started_on_a, "no conversation started on the slow server (1 in 4096)"
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "key"),
+    [
+        ("10.1.2.3", "203.0.113.9", "203.0.113.9"),  # a proxy inside the trusted range
+        ("10.1.2.3", "198.51.100.1, 203.0.113.9, 10.1.2.4", "203.0.113.9"),  # spoofed left part ignored
+        ("192.0.2.7", "203.0.113.9", "192.0.2.7"),  # not our proxy: its header is not believed
+        ("10.1.2.3", "not-an-address", "not-an-address"),
+    ],
+)
+def test_the_client_address_behind_trusted_proxies(
+    monkeypatch: pytest.MonkeyPatch, peer: str, forwarded: str, key: str
+) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")
+    get_settings.cache_clear()
+    app = create_app(get_settings())
+    request = type(
+        "R", (), {"client": type("C", (), {"host": peer})(), "headers": {"x-forwarded-for": forwarded}}
+    )()
+    assert app.state.proxy.client_key(request) == key
