@@ -7,7 +7,14 @@ depends on settings (the practice's phone and name) or on the conversation so fa
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActiveLoop,
+    EventType,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -18,6 +25,10 @@ from bot.safety import EMERGENCY_TEXT
 ARTICLE_AUTHOR = "Stefano Sinicropi"
 ARTICLE_TITLE = "Prolotherapy for Back Pain – Is it Effective?"
 _MISUNDERSTOOD = ("nlu_fallback", "out_of_scope")
+# The intents the rules answer with action_misunderstood. For any other it ran as RulePolicy's core
+# fallback, and must take the message back (as Rasa's action_default_fallback does): otherwise the
+# policies predict it again and again until Rasa's circuit breaker stops the conversation for good.
+_RULE_INTENTS = (*_MISUNDERSTOOD, "inform")
 _CARRIED_OVER = ("notice_shown", "last_reference")
 _OFFER_BUTTONS = [
     {"title": "Request a callback", "payload": "/request_callback"},
@@ -121,6 +132,8 @@ class ActionMisunderstood(Action):
                 "I can answer questions about "
                 "prolotherapy or take an appointment request."
             )
+        if (tracker.latest_message.get("intent") or {}).get("name") not in _RULE_INTENTS:
+            return [UserUtteranceReverted()]
         return []
 
 

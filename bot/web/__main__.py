@@ -6,6 +6,7 @@ import sys
 
 import uvicorn
 
+from bot.log_privacy import uvicorn_log_config
 from bot.settings import SettingsError, get_settings
 from bot.web.app import create_app
 
@@ -21,6 +22,7 @@ def main() -> int:
         host=settings.web_host,
         port=settings.web_port,
         log_level="info",
+        log_config=uvicorn_log_config(),  # the access log without query strings (staff searches)
         proxy_headers=False,
         server_header=False,
         ws="none",  # Rasa pins an old websockets that uvicorn's auto-detection cannot use; no WS here
