@@ -8,8 +8,10 @@ by their content so stacks started side by side never overwrite each other's.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.channels.verify import telegram_secret_token
 from bot.settings import ROOT, VAR_DIR, Settings
 
 RUNTIME_DIR = VAR_DIR / "rasa"
+KEEP_S = 24 * 3600
 TWILIO_CONNECTOR = "bot.channels.twilio.NumberedTwilioInput"
 TELEGRAM_CONNECTOR = "bot.channels.telegram.SecretTokenTelegramInput"
 
@@ -38,6 +41,7 @@ def endpoints(settings: Settings) -> dict[str, Any]:
             "db": lock.db,
             "use_ssl": lock.use_ssl,
             "key_prefix": "prl",
+            "socket_timeout": 3,  # a silent Redis fails the turn in seconds (Rasa's default is 10)
             **({"password": lock.password} if lock.password else {}),
         }
     return config
@@ -79,12 +83,22 @@ def _write(kind: str, config: dict[str, Any]) -> Path:
     path = RUNTIME_DIR / f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.yml"
     if not path.exists():
         RUNTIME_DIR.mkdir(parents=True, exist_ok=True)
+        _prune(kind)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as out:
             out.write(text)
         os.replace(partial, path)
     return path
+
+
+def _prune(kind: str) -> None:
+    """Drop copies older than a day: Rasa reads its copy only at start, and old ones may hold old secrets."""
+    cutoff = time.time() - KEEP_S
+    for old in RUNTIME_DIR.glob(f"{kind}-*.yml"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def write_runtime_files(settings: Settings) -> tuple[Path, Path]:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,12 @@ def test_rasa_files_are_private_and_named_by_content(monkeypatch: pytest.MonkeyP
         assert path.stat().st_mode & 0o077 == 0
     assert "url: ${ACTION_SERVER_URL}" in first[0].read_text()  # unquoted, as Rasa needs
     assert yaml.safe_load(first[1].read_text())["slack"]["slack_token"] == "xoxb-1"
+
+    stale = tmp_path / "credentials-000000000000.yml"
+    stale.write_text("old: secret")
+    os.utime(stale, (0, 0))
+    write_runtime_files(load_settings({**TEST_ENV, "SLACK_TOKEN": "b", "SLACK_SIGNING_SECRET": "c"}))
+    assert not stale.exists() and first[1].exists()  # a day-old copy goes, a current one stays
 
 
 def test_every_response_has_at_most_three_buttons() -> None:

@@ -241,8 +241,11 @@ def test_an_outage_fails_fast_and_recovers(replicas: Replicas, service: str) -> 
     proxy.pause()
     try:
         started = time.monotonic()
-        status, _ = replicas.say(1, sender, "Robin Castellanos", timeout=30)
-        assert status >= 500, "a turn cannot be handled without its lock store or tracker store"
+        status, answer = replicas.say(1, sender, "Robin Castellanos", timeout=30)
+        # Rasa's REST channel answers a failed turn with 200 and no messages (bot.web makes that a 503).
+        assert status >= 500 or answer == [], (
+            "a turn cannot be handled without its lock store or tracker store"
+        )
         assert time.monotonic() - started < 10, "the failure must come fast, not after a hang"
         started = time.monotonic()
         status, answer = replicas.chat("hello")
@@ -253,7 +256,7 @@ def test_an_outage_fails_fast_and_recovers(replicas: Replicas, service: str) -> 
     deadline = time.monotonic() + 30
     while True:  # pooled connections broken by the outage are replaced on the next tries
         status, answer = replicas.say(1, sender, "Robin Castellanos")
-        if status == 200 or time.monotonic() > deadline:
+        if (status == 200 and answer) or time.monotonic() > deadline:
             break
         time.sleep(1)
     assert status == 200 and "phone" in texts(answer).lower(), answer  # the form went on where it was

@@ -1,0 +1,40 @@
+"""Rasa's SQL tracker store, failing a turn while its database is away instead of forgetting the talk.
+
+Rasa wraps every tracker store in a FailSafeTrackerStore which, when the database fails, carries on
+with an empty in-memory conversation: a visitor would be greeted as new in the middle of a booking,
+and what they answered during the outage would be gone once the database returns (and on another
+Rasa server, never seen). With this store such a turn fails instead, so bot.web tells the visitor
+the assistant is unavailable and gives the practice's phone, and the conversation resumes where it
+was when the database is back. PostgreSQL connections are bounded so that takes seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from sqlalchemy.engine import make_url
+
+from bot.store.db import postgres_connect_args
+
+
+def bounded_url(url: str) -> str:
+    """A PostgreSQL URL with connect, statement and dead-peer limits (those it names itself are kept)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return url
+    limits = {key: str(value) for key, value in postgres_connect_args().items()}
+    return parsed.update_query_dict({**limits, **parsed.query}).render_as_string(hide_password=False)
+
+
+def _raise(_store: FailSafeTrackerStore, error: Exception) -> None:
+    raise error
+
+
+class FailFastSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
+        # Rasa's wrapper has no switch for its fallback; its error hooks are the one seam, and this
+        # store is what a Rasa process of this project runs with (endpoints.yml).
+        FailSafeTrackerStore.on_tracker_store_error = _raise
+        FailSafeTrackerStore.on_tracker_store_retrieve_error = _raise
+        super().__init__(*args, host=bounded_url(host) if host else host, **kwargs)
