@@ -176,8 +176,10 @@ CHROMIUM_ARGS = [
 AXE_VERSION = "4.14.1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module: Playwright's sync API keeps an event loop running while it is open, which would stop
+    later async tests (pytest-asyncio) from running theirs."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's Chromium is missing: apt-get install -y chromium (.ci/run does this)")
     with sync_playwright() as playwright:
