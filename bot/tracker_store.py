@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy.engine import make_url
 
+from bot import rasa_patches
 from bot.store.db import postgres_connect_args
 
 
@@ -27,14 +28,12 @@ def bounded_url(url: str) -> str:
     return parsed.update_query_dict({**limits, **parsed.query}).render_as_string(hide_password=False)
 
 
-def _raise(_store: FailSafeTrackerStore, error: Exception) -> None:
-    raise error
-
-
 class FailFastSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
         # Rasa's wrapper has no switch for its fallback; its error hooks are the one seam, and this
-        # store is what a Rasa process of this project runs with (endpoints.yml).
-        FailSafeTrackerStore.on_tracker_store_error = _raise
-        FailSafeTrackerStore.on_tracker_store_retrieve_error = _raise
+        # store is what every Rasa process of this project runs with (endpoints.yml).
+        rasa_patches.apply()
         super().__init__(*args, host=bounded_url(host) if host else host, **kwargs)
+        # Connections a database outage broke stay in Rasa's pool; test each one before a turn uses it
+        # (Rasa's engine has no pre-ping, and its fallback used to hide the first failure).
+        self.engine.pool._pre_ping = True

@@ -8,6 +8,7 @@ back without touching the machine's own services.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import socket
@@ -48,6 +49,7 @@ class Replicas:
     database_url: str
     redis: TcpProxy
     tracker_db: TcpProxy
+    actions_2: TcpProxy  # rasa-2 calls its action server through this
     logs: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -109,6 +111,7 @@ def replicas(
     tracker_db = TcpProxy(server.host or "127.0.0.1", server.port or 5432)
     tracker_url = server.set(host="127.0.0.1", port=tracker_db.port, database=tracker_name)
     rasa_ports, action_ports, web_port = [free_port(), free_port()], [free_port(), free_port()], free_port()
+    actions_2 = TcpProxy("127.0.0.1", action_ports[1])
     base = launcher_env(
         tmp,
         DATABASE_URL=postgres_url,
@@ -129,7 +132,7 @@ def replicas(
             {
                 **base,
                 "RASA_PORT": str(rasa_ports[i]),
-                "ACTION_SERVER_URL": f"http://127.0.0.1:{action_ports[i]}/webhook",
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{[action_ports[0], actions_2.port][i]}/webhook",
             },
             f"http://127.0.0.1:{rasa_ports[i]}/",
         )
@@ -140,6 +143,7 @@ def replicas(
         database_url=postgres_url,
         redis=redis,
         tracker_db=tracker_db,
+        actions_2=actions_2,
         logs=tmp,
     )
     try:
@@ -171,6 +175,7 @@ def replicas(
                 process.kill()
         redis.close()
         tracker_db.close()
+        actions_2.close()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{tracker_name}" WITH (FORCE)'))
         admin.dispose()
@@ -260,6 +265,42 @@ def test_an_outage_fails_fast_and_recovers(replicas: Replicas, service: str) -> 
             break
         time.sleep(1)
     assert status == 200 and "phone" in texts(answer).lower(), answer  # the form went on where it was
+
+
+def test_a_hung_action_server_still_gets_the_visitor_a_reply_and_a_retried_submit_stores_once(
+    replicas: Replicas,
+) -> None:
+    """Rasa waits up to 300 s for an action; bot.web answers the visitor long before, and sending the
+    same "yes" again gives one stored request, whatever became of the first."""
+    for _ in range(40):  # a conversation whose home server is rasa-2 (bot.web's sticky choice)
+        status, first = replicas.chat("hello")
+        token = first["token"]
+        if int(hashlib.sha256(token.split(".")[0].encode()).hexdigest(), 16) % 2 == 1:
+            break
+    for message in booking_turns()[1:-1]:  # up to the read-back
+        status, answer = replicas.chat(message, token)
+        assert status == 200, (message, answer)
+    assert "Robin Castellanos" in texts(answer["messages"])
+
+    replicas.actions_2.pause(hang=True)
+    try:
+        started = time.monotonic()
+        status, answer = replicas.chat("yes", token)  # the submit action cannot be reached
+        waited = time.monotonic() - started
+        assert status == 503 and "call the practice" in answer["error"], answer
+        assert waited < 15, f"the visitor waited {waited:.0f} s"
+    finally:
+        replicas.actions_2.resume()
+    deadline = time.monotonic() + 30
+    while True:  # the visitor sends it again
+        status, answer = replicas.chat("yes", token)
+        if status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    code = find_code(texts(answer["messages"]))
+    assert status == 200 and code, answer
+    [row] = rows(replicas.database_url, token.split(".")[0])
+    assert row.reference == code
 
 
 def test_the_widget_keeps_its_conversation_when_a_rasa_server_goes(replicas: Replicas) -> None:

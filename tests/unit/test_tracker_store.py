@@ -25,6 +25,7 @@ async def test_a_database_error_fails_the_turn_instead_of_starting_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = FailFastSQLTrackerStore(Domain.empty(), dialect="sqlite", host=f"sqlite:///{tmp_path / 't.db'}")
+    assert store.engine.pool._pre_ping  # connections broken by an outage are replaced, not used
     wrapped = FailSafeTrackerStore(store)  # as Rasa's agent wraps every tracker store
     assert await wrapped.retrieve("visitor") is None  # no conversation yet: a real answer, not an error
 
@@ -41,3 +42,23 @@ async def test_a_database_error_fails_the_turn_instead_of_starting_over(
     with pytest.raises(OperationalError):
         await wrapped.save(tracker)
     assert await wrapped.fallback_tracker_store.retrieve("visitor") is None  # nothing went to memory instead
+
+
+def test_action_answers_are_still_checked_with_a_validator_built_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    from bot import rasa_patches
+
+    rasa_patches.apply()
+
+    def rebuilt(*args: object, **kwargs: object) -> None:
+        raise AssertionError("jsonschema.validate re-checks the schema on every call (~40 ms)")
+
+    monkeypatch.setattr(jsonschema, "validate", rebuilt)
+    action = RemoteAction("action_submit_request", None)
+    assert action._validate_action_result({"events": [], "responses": []})
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list", "responses": []})
