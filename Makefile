@@ -22,6 +22,7 @@ help:
 	@echo "make train  - train the Rasa model"
 	@echo "make shell  - talk to the bot in the terminal (rasa shell, settings exported)"
 	@echo "make eval   - NLU evaluation on the held-out set + 5-fold cross-validation -> results/REPORT.md"
+	@echo "make bench  - latency, throughput, memory, start-up vs the stock rasa init bot -> results/BENCH.md"
 	@echo "make lint   - ruff"
 	@echo "make lock   - re-resolve requirements.in together with rasa==3.6.21 into $(LOCK)"
 
@@ -80,6 +81,9 @@ lock:
 
 eval: $(STAMP)
 	$(PY) -m bot.evaluation
+
+bench: $(STAMP)
+	$(PY) -m bot.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""`make bench`: latency, throughput, memory, start-up and training figures, beside the stock Rasa bot."""

@@ -1,0 +1,92 @@
+"""The scripted conversations the bench sends: our FAQ questions and whole bookings, the stock bot's chat.
+
+Every conversation stays well under bot.web's per-conversation limit (20 turns a minute) because none
+is longer than ten turns; load is raised by running more conversations at once, never longer ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.settings import OpeningHours
+
+FAQ = "faq"
+BOOKING = "booking"
+STOCK_KIND = "stock"
+
+
+@dataclass(frozen=True)
+class Script:
+    kind: str
+    turns: tuple[str, ...]
+    expects_code: bool = False  # the last answer must carry a reference code (a booking went through)
+
+
+FAQ_QUESTIONS = (
+    "what is prolotherapy?",
+    "how do prolotherapy injections work",
+    "does prolotherapy help with sciatica?",
+    "how many injections will I need",
+    "what are the side effects",
+    "how long is the recovery",
+    "is prolotherapy covered by insurance",
+    "who performs it?",
+    "what is in the injection",
+    "is prolotherapy an alternative to spine surgery",
+)
+
+STOCK_CONVERSATIONS = (
+    ("hello", "I am sad", "yes", "bye"),
+    ("hi", "I am feeling great", "are you a bot?", "goodbye"),
+    ("good morning", "I'm unhappy", "no", "bye"),
+    ("hey", "perfect, very good", "am I talking to a human?", "see you later"),
+)
+
+
+def preferred_day(today: date, hours: OpeningHours) -> date:
+    """A day the practice is open, a few days ahead, so the booking is valid whatever day the bench runs."""
+    day = today + timedelta(days=2)
+    while not hours.is_open_on(day.weekday()):
+        day += timedelta(days=1)
+    return day
+
+
+def booking(day: date) -> Script:
+    return Script(
+        BOOKING,
+        (
+            "hello",
+            "I'd like to book an appointment",
+            "Tom Stopford",
+            "212 555 0199",
+            "jane@example.org",
+            f"{day:%B} {day.day}",
+            "afternoon",
+            "sciatica",
+            "yes",
+            "yes",
+        ),
+        expects_code=True,
+    )
+
+
+def faq_conversations(size: int = 5) -> list[Script]:
+    """FAQ-only conversations of `size` questions, each starting at another question."""
+    count = len(FAQ_QUESTIONS)
+    return [
+        Script(FAQ, tuple(FAQ_QUESTIONS[(start + i) % count] for i in range(size)))
+        for start in range(0, count, 2)
+    ]
+
+
+def our_conversations(today: date, hours: OpeningHours) -> list[Script]:
+    """FAQ conversations and bookings alternating, so every level sees both kinds."""
+    mixed: list[Script] = []
+    for faq in faq_conversations():
+        mixed += [faq, booking(preferred_day(today, hours))]
+    return mixed
+
+
+def stock_conversations() -> list[Script]:
+    return [Script(STOCK_KIND, turns) for turns in STOCK_CONVERSATIONS]
