@@ -235,7 +235,8 @@ def banner(settings: Settings) -> str:
         f"  Action server:              http://{internal}:{settings.action_port}/webhook",
     ]
     for channel in settings.channels.enabled():
-        lines.append(f"  {channel.title()} webhook:  {settings.public_url}/webhooks/{channel}/webhook")
+        label = f"{channel.title()} webhook:"
+        lines.append(f"  {label:<28}{settings.public_url}/webhooks/{channel}/webhook")
     lines += ["Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
 
