@@ -89,3 +89,15 @@ def test_when_one_service_dies_the_launcher_stops_the_other_and_fails(
     killer.join()
     assert started[1].process.poll() is not None, "the surviving service was left running"
     assert not answers(started[1].health_url)
+
+
+def test_the_banner_names_each_enabled_channels_webhook() -> None:
+    from bot.launcher import banner
+    from bot.settings import load_settings
+
+    plain = banner(load_settings({}))
+    assert "webhook:" not in plain.replace("(REST channel)", "")
+    twilio = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_NUMBER": "+15550100999"}
+    shown = banner(load_settings({**twilio, "PUBLIC_URL": "https://assistant.example"}))
+    assert "Twilio webhook:             https://assistant.example/webhooks/twilio/webhook" in shown
+    assert "Slack" not in shown
