@@ -23,6 +23,7 @@ def _raise(_store: FailSafeTrackerStore, error: Exception) -> None:
 
 
 _validator: Any = None
+RASA_VALIDATE = RemoteAction._validate_action_result  # Rasa's own check, for the bench's comparison
 
 
 def _validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> bool:
@@ -39,10 +40,12 @@ def _validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> bo
 
 
 def apply() -> None:
+    """Install both, once per process (a later call leaves what is installed, wrappers included)."""
     global _validator
+    if _validator is not None:
+        return
+    schema = RemoteAction.action_response_format_spec()
+    _validator = jsonschema.validators.validator_for(schema)(schema)
     FailSafeTrackerStore.on_tracker_store_error = _raise
     FailSafeTrackerStore.on_tracker_store_retrieve_error = _raise
-    if _validator is None:
-        schema = RemoteAction.action_response_format_spec()
-        _validator = jsonschema.validators.validator_for(schema)(schema)
     RemoteAction._validate_action_result = _validate_action_result

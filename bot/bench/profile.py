@@ -85,11 +85,14 @@ def _instrument(clock: Clock, state: dict[str, bool]) -> None:
     from rasa.core.processor import MessageProcessor
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot import rasa_patches
+
     MessageProcessor.parse_message = clock.around("nlu", MessageProcessor.parse_message)
     EndpointConfig.request = clock.around("action server", EndpointConfig.request)
     spec = RemoteAction.action_response_format_spec()
     built_once = jsonschema.validators.validator_for(spec)(spec)
-    per_call = RemoteAction._validate_action_result
+    rasa_patches.apply()  # first, so the agents loaded below leave the wrapper in place
+    per_call = rasa_patches.RASA_VALIDATE
 
     def validate(self: RemoteAction, result: dict[str, Any]) -> bool:
         began = time.perf_counter()
