@@ -27,7 +27,8 @@ def test_new_code_format() -> None:
 
 def test_new_codes_are_distinct_and_not_sequential() -> None:
     codes = [new_code() for _ in range(2000)]
-    assert len(set(codes)) == len(codes)
+    # Random codes can repeat (about 1 run in 200 sees one pair here); the store draws again on a clash.
+    assert len(codes) - len(set(codes)) <= 2
     # Sequential codes would mostly share their first five characters with the previous one.
     shared_stems = sum(a[:-1] == b[:-1] for a, b in itertools.pairwise(codes))
     assert shared_stems < 10
