@@ -29,6 +29,18 @@ _DB_SCHEMES = ("sqlite", "postgresql")
 _PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
 
 
+# Each messaging channel's variables: those that turn it on (all required together), then optional ones.
+CHANNEL_VARIABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "slack": (("SLACK_TOKEN", "SLACK_SIGNING_SECRET"), ("SLACK_CHANNEL",)),
+    "telegram": (("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_BOT_NAME"), ("TELEGRAM_SECRET_TOKEN",)),
+    "facebook": (("FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN"), ()),
+    "twilio": (("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER"), ()),
+}
+CHANNEL_SETTING_NAMES = tuple(
+    name for group in CHANNEL_VARIABLES.values() for names in group for name in names
+)
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable and fits on one line."""
 
@@ -374,10 +386,7 @@ def _group(env: Mapping[str, str], required: tuple[str, ...], optional: tuple[st
 
 
 def _channels(env: Mapping[str, str]) -> ChannelSettings:
-    slack = _group(env, ("SLACK_TOKEN", "SLACK_SIGNING_SECRET"), ("SLACK_CHANNEL",))
-    telegram = _group(env, ("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_BOT_NAME"), ("TELEGRAM_SECRET_TOKEN",))
-    facebook = _group(env, ("FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN"))
-    twilio = _group(env, ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER"))
+    slack, telegram, facebook, twilio = (_group(env, *CHANNEL_VARIABLES[name]) for name in CHANNEL_VARIABLES)
     if telegram and telegram[2] and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", telegram[2]):
         raise SettingsError("TELEGRAM_SECRET_TOKEN: use 1-256 letters, digits, '_' or '-'")
     return ChannelSettings(

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.settings import get_settings, parse_hours
+from bot.settings import CHANNEL_SETTING_NAMES, get_settings, parse_hours
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
 from bot.training import ensure_model
@@ -31,20 +31,6 @@ TEST_ENV = {
     "PHONE_REGION": "US",
     "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production-0123456789",
 }
-CHANNEL_SETTING_NAMES = (
-    "SLACK_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_CHANNEL",
-    "TELEGRAM_ACCESS_TOKEN",
-    "TELEGRAM_BOT_NAME",
-    "TELEGRAM_SECRET_TOKEN",
-    "FACEBOOK_VERIFY_TOKEN",
-    "FACEBOOK_APP_SECRET",
-    "FACEBOOK_PAGE_ACCESS_TOKEN",
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_NUMBER",
-)
 SETTING_NAMES = (
     "DATABASE_URL",
     "TRACKER_DATABASE_URL",

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.bench.stats import parse_vm_hwm
+from bot.settings import CHANNEL_SETTING_NAMES
 
 # Variables our settings read that a developer's shell or .env may hold; the bench sets each one
 # (blank means "unset" to bot.settings) so no notification, channel or lock store sneaks in.
@@ -35,18 +36,7 @@ BLANKED = (
     "NOTIFY_WEBHOOK_SECRET",
     "SMTP_HOST",
     "STAFF_NOTIFY_EMAIL",
-    "SLACK_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_CHANNEL",
-    "TELEGRAM_ACCESS_TOKEN",
-    "TELEGRAM_BOT_NAME",
-    "TELEGRAM_SECRET_TOKEN",
-    "FACEBOOK_VERIFY_TOKEN",
-    "FACEBOOK_APP_SECRET",
-    "FACEBOOK_PAGE_ACCESS_TOKEN",
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_NUMBER",
+    *CHANNEL_SETTING_NAMES,
 )
 PRACTICE = {
     "APP_ENV": "development",

@@ -23,7 +23,7 @@ import yaml
 from dotenv import dotenv_values
 
 import bot.launcher
-from bot.settings import Settings, load_settings
+from bot.settings import CHANNEL_SETTING_NAMES, Settings, load_settings
 from bot.staff.cli import parser as staff_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,18 +42,7 @@ NEW_SETTINGS = {
     "LOCK_STORE_URL",
     "INTERNAL_HOST",
     "ACTION_SERVER_URL",
-    "SLACK_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_CHANNEL",
-    "TELEGRAM_ACCESS_TOKEN",
-    "TELEGRAM_BOT_NAME",
-    "TELEGRAM_SECRET_TOKEN",
-    "FACEBOOK_VERIFY_TOKEN",
-    "FACEBOOK_APP_SECRET",
-    "FACEBOOK_PAGE_ACCESS_TOKEN",
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_NUMBER",
+    *CHANNEL_SETTING_NAMES,
 }
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|_KEY$|AUTH")
 INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[?-])([^}]*))?\}")

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dotenv import dotenv_values
 
-from bot.settings import ROOT, OpeningHours, SettingsError, load_settings, parse_hours
-from tests.conftest import CHANNEL_SETTING_NAMES
+from bot.settings import CHANNEL_SETTING_NAMES, ROOT, OpeningHours, SettingsError, load_settings, parse_hours
 
 GOOD_SECRET = "k" * 40
 
