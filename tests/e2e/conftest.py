@@ -73,6 +73,19 @@ class Stack:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
+    def add_staff_user(self, name: str, password: str) -> None:
+        """Through the staff CLI, as an administrator would."""
+        created = subprocess.run(
+            [sys.executable, "-m", "bot.staff", "user", "add", name, "--password-stdin"],
+            cwd=ROOT,
+            env=self.env,
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert created.returncode == 0, created.stderr
+
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 

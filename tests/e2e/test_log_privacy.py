@@ -8,8 +8,6 @@ appointment store, which is where contact details belong.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -18,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.settings import ROOT, VAR_DIR
+from bot.settings import VAR_DIR
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork
 from bot.store.schema import AppointmentRequest
@@ -126,16 +124,7 @@ def test_nothing_a_patient_typed_reaches_the_logs(stack: Stack, stack_store: Uni
         assert REASON_WORD in row.reason
 
     username = f"privacy{uuid.uuid4().hex[:8]}"
-    created = subprocess.run(
-        [sys.executable, "-m", "bot.staff", "user", "add", username, "--password-stdin"],
-        cwd=ROOT,
-        env=stack.env,
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert created.returncode == 0, created.stderr
+    stack.add_staff_user(username, PASSWORD)
     with httpx.Client(base_url=stack.web_url, timeout=60) as staff:
         staff_login(staff, username)
         for query in (LAST, f"{FIRST} {LAST}", EMAIL, PHONE_DIGITS):

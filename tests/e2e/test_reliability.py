@@ -26,6 +26,7 @@ import rasa_sdk
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bot.bench.scripts import booking
 from bot.launcher import port_is_free
 from bot.settings import ROOT
 from bot.store.codes import find_code
@@ -251,17 +252,8 @@ def call_submit_again(launcher: Launcher, call: dict[str, Any]) -> str | None:
 
 
 def booking_turns() -> list[str]:
-    day = next_open_day()
-    return [
-        "I'd like to book an appointment",
-        "Tom Stopford",
-        "212 555 0199",
-        "jane@example.org",
-        f"{day:%B} {day.day}",
-        "afternoon",
-        "sciatica",
-        "yes",  # consent
-    ]
+    """The bench's scripted booking, from the request to the consent (before the read-back's "yes")."""
+    return list(booking(next_open_day()).turns[1:-1])
 
 
 @pytest.mark.parametrize("outage", ["reset", "hang"])

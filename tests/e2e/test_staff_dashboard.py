@@ -5,14 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot.settings import ROOT
 from tests.e2e.conftest import Stack
 from tests.e2e.test_widget import book_through_the_widget
 
@@ -26,16 +23,7 @@ def test_a_booked_request_is_reviewed_in_the_dashboard(page: Page, stack: Stack)
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     code = book_through_the_widget(page, stack, XSS_NAME, "617 253 1000", "Morning", "Whiplash")
 
-    created = subprocess.run(
-        [sys.executable, "-m", "bot.staff", "user", "add", "frontdesk", "--password-stdin"],
-        cwd=ROOT,
-        env=stack.env,
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert created.returncode == 0, created.stderr
+    stack.add_staff_user("frontdesk", PASSWORD)
 
     page.goto(stack.web_url + "/staff")
     page.get_by_label("Username").fill("frontdesk")
