@@ -100,33 +100,47 @@ class Proxy:
         start = int(hashlib.sha256(conversation.encode()).hexdigest(), 16) % len(urls)
         return urls[start:] + urls[:start]
 
-    async def forward(self, conversation: str, message: str) -> list[dict[str, Any]] | None:
-        """Rasa's answer, or None when no server answers usefully (down, slow, empty)."""
+    async def ask_rasa(
+        self, key: str, method: str, path: str, retry_statuses: tuple[int, ...] = (), **request: Any
+    ) -> httpx.Response | None:
+        """The answer of the first Rasa server (this key's own first) that takes the request; None when
+        none does, or when one fails after taking it: it may still handle the message, and another
+        server would handle it twice. `retry_statuses` are answers that mean "not delivered"."""
         assert self.client is not None
-        for base in self.rasa_order(conversation):
+        for base in self.rasa_order(key):
             try:
-                response = await self.client.post(
-                    f"{base}/webhooks/rest/webhook", json={"sender": conversation, "message": message}
-                )
+                response = await self.client.request(method, f"{base}{path}", **request)
             except httpx.ConnectError as error:
-                logger.warning("Rasa at %s unreachable: %s", base, type(error).__name__)
+                logger.warning("Rasa at %s unreachable on %s: %s", base, path, type(error).__name__)
                 continue
             except httpx.TransportError as error:
-                # Rasa may still be handling the message: trying another server could handle it twice.
-                logger.warning("Rasa at %s failed: %s", base, type(error).__name__)
+                logger.warning("Rasa at %s failed on %s: %s", base, path, type(error).__name__)
                 return None
-            if response.status_code in (502, 503, 504):
+            if response.status_code in retry_statuses:
                 logger.warning("Rasa at %s answered %s", base, response.status_code)
                 continue
-            if response.status_code != 200:
-                logger.warning("Rasa at %s answered %s", base, response.status_code)
-                return None
-            try:
-                answer = response.json()
-            except ValueError:
-                return None
-            return answer if isinstance(answer, list) and answer else None
+            return response
         return None
+
+    async def forward(self, conversation: str, message: str) -> list[dict[str, Any]] | None:
+        """Rasa's answer, or None when no server answers usefully (down, slow, empty)."""
+        response = await self.ask_rasa(
+            conversation,
+            "POST",
+            "/webhooks/rest/webhook",
+            retry_statuses=(502, 503, 504),
+            json={"sender": conversation, "message": message},
+        )
+        if response is None:
+            return None
+        if response.status_code != 200:
+            logger.warning("Rasa answered %s", response.status_code)
+            return None
+        try:
+            answer = response.json()
+        except ValueError:
+            return None
+        return answer if isinstance(answer, list) and answer else None
 
     def client_key(self, request: Request) -> str:
         """The visitor's address: X-Forwarded-For read from the right, past our own proxies only

@@ -13,7 +13,6 @@ import time
 import uuid
 from urllib.parse import parse_qsl
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -171,28 +170,22 @@ async def channel_webhook(request: Request) -> Response:
             body = as_typed_and_resigned(settings, channel, body, headers)
         except ValueError:
             return JSONResponse({"error": "Expected a JSON update."}, status_code=400)
-    for base in proxy.rasa_order(uuid.uuid4().hex):
-        try:
-            answer = await proxy.client.request(
-                request.method,
-                f"{base}/webhooks/{channel}/webhook",
-                params=request.query_params,
-                content=body,
-                headers=headers,
-                timeout=FORWARD_TIMEOUT_S,
-            )
-        except httpx.ConnectError:
-            logger.warning("Rasa at %s unreachable for a %s webhook", base, channel)
-            continue
-        except httpx.TransportError as error:  # the message may have been handled: never send it twice
-            logger.warning("Rasa at %s failed on a %s webhook: %s", base, channel, type(error).__name__)
-            break
-        return Response(
-            answer.content,
-            status_code=answer.status_code,
-            media_type=answer.headers.get("content-type", "text/plain"),
-        )
-    return JSONResponse({"error": "The assistant is not available; please retry."}, status_code=503)
+    answer = await proxy.ask_rasa(
+        uuid.uuid4().hex,  # any server: the lock store keeps a conversation's turns in order
+        request.method,
+        f"/webhooks/{channel}/webhook",
+        params=request.query_params,
+        content=body,
+        headers=headers,
+        timeout=FORWARD_TIMEOUT_S,
+    )
+    if answer is None:
+        return JSONResponse({"error": "The assistant is not available; please retry."}, status_code=503)
+    return Response(
+        answer.content,
+        status_code=answer.status_code,
+        media_type=answer.headers.get("content-type", "text/plain"),
+    )
 
 
 routes = [Route("/webhooks/{channel}/webhook", channel_webhook, methods=["GET", "POST"])]
