@@ -1,4 +1,4 @@
-"""Two corrections to Rasa 3.6, installed by the project's tracker store as each Rasa server starts.
+"""Three corrections to Rasa 3.6, installed by the project's tracker store as each Rasa server starts.
 
 - Rasa wraps every tracker store in a FailSafeTrackerStore which, when the database fails, goes on
   with an empty in-memory conversation (see bot/tracker_store.py); its error hooks now re-raise, so
@@ -6,6 +6,12 @@
 - Rasa checks each action server answer with `jsonschema.validate`, which re-checks the whole schema
   against the meta-schema on every call: about 40 ms of CPU per action call, the largest single cost
   of a turn here (docs/performance.md). The same check now runs with a validator built once.
+- Rasa loads each TensorFlow model (DIET, ResponseSelector, TED) for serving by compiling it with an
+  optimizer and training it on one example, only to create its variables, then restores the weights
+  and the optimizer's state. That traces a training graph and keeps two Adam slots per weight that a
+  server never uses: seconds of start-up and hundreds of MB. The variables are now created by one
+  eager prediction, the weights restored (optimizer state skipped), and the prediction graph traced
+  once with them, as Rasa's loader does last.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ import jsonschema
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils.tensorflow.constants import RUN_EAGERLY
+from rasa.utils.tensorflow.model_data import RasaModelData
+from rasa.utils.tensorflow.models import RasaModel
 
 
 def _raise(_store: FailSafeTrackerStore, error: Exception) -> None:
@@ -24,6 +33,7 @@ def _raise(_store: FailSafeTrackerStore, error: Exception) -> None:
 
 _validator: Any = None
 RASA_VALIDATE = RemoteAction._validate_action_result  # Rasa's own check, for the bench's comparison
+RASA_LOAD = RasaModel.load.__func__  # Rasa's own loader, for fine-tuning and the tests' comparison
 
 
 def _validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> bool:
@@ -39,8 +49,35 @@ def _validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> bo
     return True
 
 
+def load_for_inference(
+    cls: type[RasaModel],
+    model_file_name: str,
+    model_data_example: RasaModelData,
+    predict_data_example: RasaModelData | None = None,
+    finetune_mode: bool = False,
+    *args: Any,
+    **kwargs: Any,
+) -> RasaModel:
+    """Rasa's `RasaModel.load` for serving, without the training step and the optimizer's state."""
+    if finetune_mode or not predict_data_example:
+        return RASA_LOAD(
+            cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+        )
+    model = cls(*args, **kwargs)
+    model.compile(run_eagerly=True)
+    model.run_inference(predict_data_example)  # creates the variables, eagerly: nothing traced
+    model.load_weights(model_file_name).expect_partial()  # the optimizer's slots are not wanted
+    # What the first prediction derived from the random weights (e.g. every label's embedding) goes;
+    # the next one derives it again from the restored weights and traces the graph with them.
+    model.prepared_for_prediction = False
+    model._tf_predict_step = None
+    model.compile(run_eagerly=kwargs.get("config", {}).get(RUN_EAGERLY))
+    model.run_inference(predict_data_example)
+    return model
+
+
 def apply() -> None:
-    """Install both, once per process (a later call leaves what is installed, wrappers included)."""
+    """Install all three, once per process (a later call leaves what is installed, wrappers included)."""
     global _validator
     if _validator is not None:
         return
@@ -49,3 +86,4 @@ def apply() -> None:
     FailSafeTrackerStore.on_tracker_store_error = _raise
     FailSafeTrackerStore.on_tracker_store_retrieve_error = _raise
     RemoteAction._validate_action_result = _validate_action_result
+    RasaModel.load = classmethod(load_for_inference)
