@@ -136,10 +136,12 @@ async def profile(rounds: int, dump: Path | None) -> list[Variant]:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
+    from rasa.utils.tensorflow.environment import setup_tf_environment
 
     from bot.launcher import action_server_command, child_environment, migrate
 
     configure_logging_and_warnings(logging.WARNING)
+    setup_tf_environment()  # as `rasa run` does: TF_INTRA_OP_PARALLELISM_THREADS and the like apply
     configure_structlog(logging.WARNING)
     tmp = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     env = stack_environment(tmp)
@@ -168,7 +170,7 @@ async def profile(rounds: int, dump: Path | None) -> list[Variant]:
                     "built once" if cached else "per call (Rasa 3.6)"
                 )
                 variants.append(await _variant(agent, clock, name, tracker, cached, rounds, scripts))
-                if dump and tracker == "sql" and not cached:
+                if dump and tracker == "sql" and cached:  # as deployed
                     # Apart from the timed runs: the profiler itself slows Python code down several times.
                     profiler = cProfile.Profile()
                     profiler.enable()
