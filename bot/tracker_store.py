@@ -13,7 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool, QueuePool
 
 from bot import rasa_patches
 from bot.store.db import postgres_connect_args
@@ -34,6 +37,13 @@ class FailFastSQLTrackerStore(SQLTrackerStore):
         # store is what every Rasa process of this project runs with (endpoints.yml).
         rasa_patches.apply()
         super().__init__(*args, host=bounded_url(host) if host else host, **kwargs)
+        if self.engine.dialect.name == "sqlite" and isinstance(self.engine.pool, NullPool):
+            # SQLAlchemy 1.4 gives a SQLite file no pool: each turn opened the database (and read its
+            # schema) twice, about 1 ms each. Keep the connections, as SQLAlchemy 2 does by default.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
+            self.sessionmaker = sessionmaker(bind=self.engine)
         # Connections a database outage broke stay in Rasa's pool; test each one before a turn uses it
         # (Rasa's engine has no pre-ping, and its fallback used to hide the first failure).
         self.engine.pool._pre_ping = True

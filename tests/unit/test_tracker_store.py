@@ -44,6 +44,30 @@ async def test_a_database_error_fails_the_turn_instead_of_starting_over(
     assert await wrapped.fallback_tracker_store.retrieve("visitor") is None  # nothing went to memory instead
 
 
+async def test_a_sqlite_file_is_opened_once_not_on_every_turn(tmp_path: Path) -> None:
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from sqlalchemy import event
+
+    store = FailFastSQLTrackerStore(Domain.empty(), dialect="sqlite", host=f"sqlite:///{tmp_path / 't.db'}")
+    opened: list[object] = []
+    event.listen(store.engine, "connect", lambda connection, record: opened.append(connection))
+    tracker = await store.get_or_create_tracker("visitor")
+    for turn in range(3):
+        tracker = await store.retrieve("visitor") or tracker
+        tracker.update(UserUttered(f"question {turn}"))
+        tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)
+    assert len(opened) == 1
+    stored = await FailFastSQLTrackerStore(
+        Domain.empty(), dialect="sqlite", host=f"sqlite:///{tmp_path / 't.db'}"
+    ).retrieve("visitor")
+    assert [e.text for e in stored.events if isinstance(e, UserUttered)] == [
+        "question 0",
+        "question 1",
+        "question 2",
+    ]
+
+
 def test_action_answers_are_still_checked_with_a_validator_built_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
