@@ -201,26 +201,15 @@ def targets(bench: Bench) -> list[Target]:
     stock_1 = find(levels, STOCK, REST, 1)
     stock_8 = find(levels, STOCK, REST, 8)
     rows: list[Target] = []
-    for path in (REST, CHAT):
-        ours_1 = find(levels, OURS, path, 1)
-        rows.append(
-            Target(
-                f"FAQ turn p50, c=1, {path}",
-                _p(ours_1, "faq", "p50"),
-                _p(stock_1, None, "p50"),
-                FAQ_P50_LIMIT,
+    for label, kind, stat, limit in (
+        ("FAQ turn p50", "faq", "p50", FAQ_P50_LIMIT),
+        ("booking turn p95", "booking", "p95", BOOKING_P95_LIMIT),
+    ):
+        for path in (REST, CHAT):
+            ours_1 = find(levels, OURS, path, 1)
+            rows.append(
+                Target(f"{label}, c=1, {path}", _p(ours_1, kind, stat), _p(stock_1, None, stat), limit)
             )
-        )
-    for path in (REST, CHAT):
-        ours_1 = find(levels, OURS, path, 1)
-        rows.append(
-            Target(
-                f"booking turn p95, c=1, {path}",
-                _p(ours_1, "booking", "p95"),
-                _p(stock_1, None, "p95"),
-                BOOKING_P95_LIMIT,
-            )
-        )
     for path in (REST, CHAT):
         rows.append(
             Target(
