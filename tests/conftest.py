@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.settings import CHANNEL_SETTING_NAMES, get_settings, parse_hours
-from bot.store.db import UnitOfWork, make_engine
+from bot.store.db import UnitOfWork, create_database, drop_database, make_engine
 from bot.store.migrate import upgrade
 from bot.training import ensure_model
 
@@ -124,19 +123,13 @@ def postgres_url() -> Iterator[str]:
     if server is None:
         _postgres_report.append(f"PostgreSQL store tests did NOT run: {why_not}")
         pytest.skip(why_not)
-    name = f"bot_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    url = create_database(server, "bot_test")
     upgrade(url)
     _postgres_report.append(
         f"PostgreSQL store tests ran against {make_url(server).render_as_string(hide_password=True)}"
     )
     yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(server, url)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -25,13 +25,11 @@ from bot.bench.driver import Channel, ChatChannel, Harness, RestChannel, first_a
 from bot.bench.scripts import Script, our_conversations, stock_conversations
 from bot.bench.servers import (
     Process,
-    drop_database,
     empty_redis_db,
     flush_redis_db,
     free_port,
     machine,
     peak_memory_kib,
-    private_database,
     quiet_environment,
     rasa_server_pid,
     spawn,
@@ -40,6 +38,7 @@ from bot.bench.servers import (
 )
 from bot.bench.stats import CHAT, OURS, REPLICAS, REST, STOCK, Bench, Level, Resources, merge
 from bot.settings import ROOT, load_settings
+from bot.store.db import create_database, drop_database
 from bot.training import model_path, rasa_executable
 
 START_TIMEOUT_S = 300
@@ -215,9 +214,9 @@ class Runner:
 
     async def start_replicas(self) -> list[Driven]:
         server = os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES
-        tracker = private_database(server, "bench_tracker")
+        tracker = create_database(server, "bench_tracker")
         self.cleanups.append(lambda: drop_database(server, tracker))
-        store = private_database(server, "bench_store")
+        store = create_database(server, "bench_store")
         self.cleanups.append(lambda: drop_database(server, store))
         redis_db = empty_redis_db()
         self.cleanups.append(lambda: flush_redis_db(redis_db))

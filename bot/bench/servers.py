@@ -12,13 +12,9 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.bench.stats import parse_vm_hwm
 from bot.settings import CHANNEL_SETTING_NAMES
@@ -204,28 +200,6 @@ def machine() -> str:
 
 
 # --- shared services for replicas -------------------------------------------------------------
-
-
-def private_database(server_url: str, prefix: str) -> str:
-    """A new database on the PostgreSQL server (like the test fixture's); its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str, url: str) -> None:
-    name = make_url(url).database
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def empty_redis_db(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import traceback
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_S = 15
@@ -110,3 +111,27 @@ def describe_error(error: BaseException) -> str:
     if frames:
         text += f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}"
     return text
+
+
+def _as_admin(server_url: str, statement: str) -> None:
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+def create_database(server_url: str, prefix: str) -> str:
+    """A new, empty database named `prefix_<random>` on the PostgreSQL server of `server_url`; its URL.
+
+    For the tests and the bench, which must never touch a database they did not create.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    _as_admin(server_url, f'CREATE DATABASE "{name}"')
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, url: str) -> None:
+    """Drop the database of `url` (made by `create_database`), connected through `server_url`."""
+    _as_admin(server_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')

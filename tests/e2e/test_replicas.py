@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.launcher import answers
 from bot.settings import ROOT
 from bot.store.codes import find_code
-from bot.store.db import UnitOfWork, make_engine
+from bot.store.db import UnitOfWork, create_database, drop_database, make_engine
 from bot.store.schema import AppointmentRequest
 from tests.conftest import free_port, next_open_day
 from tests.e2e.conftest import launcher_env
@@ -81,14 +81,6 @@ class Replicas:
             return error.code, json.loads(error.read() or b"{}")
 
 
-def _private_database(server: str) -> tuple[str, Any]:
-    name = f"bot_tracker_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    return name, admin
-
-
 def _redis_answers() -> bool:
     try:
         with socket.create_connection(REDIS, timeout=2) as sock:
@@ -106,10 +98,10 @@ def replicas(
         pytest.fail("the replicated setup needs Redis on 127.0.0.1:6379 (this machine kind runs it)")
     tmp = tmp_path_factory.mktemp("replicas")
     server = make_url(postgres_url)
-    tracker_name, admin = _private_database(postgres_url)
+    tracker_database = create_database(postgres_url, "bot_tracker")
     redis = TcpProxy(*REDIS)
     tracker_db = TcpProxy(server.host or "127.0.0.1", server.port or 5432)
-    tracker_url = server.set(host="127.0.0.1", port=tracker_db.port, database=tracker_name)
+    tracker_url = make_url(tracker_database).set(host="127.0.0.1", port=tracker_db.port)
     rasa_ports, action_ports, web_port = [free_port(), free_port()], [free_port(), free_port()], free_port()
     actions_2 = TcpProxy("127.0.0.1", action_ports[1])
     base = launcher_env(
@@ -176,9 +168,7 @@ def replicas(
         redis.close()
         tracker_db.close()
         actions_2.close()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{tracker_name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(postgres_url, tracker_database)
 
 
 def booking_turns() -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,11 +9,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.db import SQLITE_BUSY_TIMEOUT_S, UnitOfWork, make_engine
+from bot.store.db import SQLITE_BUSY_TIMEOUT_S, UnitOfWork, create_database, drop_database, make_engine
 from bot.store.migrate import alembic_config, downgrade, upgrade
 from bot.store.requests import NewRequest, change_status, create_request
 from bot.store.schema import AppointmentRequest, Base, StatusChange
@@ -31,17 +30,12 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         path.touch()  # a zero-byte file is an empty SQLite database
         yield f"sqlite:///{path}"
         return
-    server = make_url(request.getfixturevalue("postgres_url"))
-    name = f"bot_migrate_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server = request.getfixturevalue("postgres_url")
+    url = create_database(server, "bot_migrate")
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(server, url)
 
 
 @pytest.fixture
