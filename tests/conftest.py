@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.bench.scripts import preferred_day
 from bot.settings import CHANNEL_SETTING_NAMES, get_settings, parse_hours
 from bot.store.db import UnitOfWork, create_database, drop_database, make_engine
 from bot.store.migrate import upgrade
@@ -66,11 +67,8 @@ def free_port() -> int:
 
 def next_open_day(after: date | None = None) -> date:
     """A weekday the test practice is open, a few days ahead, so date tests pass on any day."""
-    hours = parse_hours(TEST_ENV["PRACTICE_HOURS"])
-    day = (after or datetime.now(ZoneInfo(TEST_ENV["PRACTICE_TIMEZONE"])).date()) + timedelta(days=2)
-    while not hours.is_open_on(day.weekday()):
-        day += timedelta(days=1)
-    return day
+    today = after or datetime.now(ZoneInfo(TEST_ENV["PRACTICE_TIMEZONE"])).date()
+    return preferred_day(today, parse_hours(TEST_ENV["PRACTICE_HOURS"]))
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.booking.dates import next_open_day
 from bot.settings import OpeningHours
 
 FAQ = "faq"
@@ -46,10 +47,7 @@ STOCK_CONVERSATIONS = (
 
 def preferred_day(today: date, hours: OpeningHours) -> date:
     """A day the practice is open, a few days ahead, so the booking is valid whatever day the bench runs."""
-    day = today + timedelta(days=2)
-    while not hours.is_open_on(day.weekday()):
-        day += timedelta(days=1)
-    return day
+    return next_open_day(today + timedelta(days=2), hours)
 
 
 def booking(day: date) -> Script:
