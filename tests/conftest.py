@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -57,12 +56,6 @@ SETTING_NAMES = (
     "LOCK_STORE_URL",
     *CHANNEL_SETTING_NAMES,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def next_open_day(after: date | None = None) -> date:

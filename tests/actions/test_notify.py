@@ -15,13 +15,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.booking import ActionSubmitRequest
+from bot.bench.servers import free_port
 from bot.notify import deliver_due_emails
 from bot.settings import get_settings
 from bot.store.db import UnitOfWork
 from bot.store.schema import AppointmentRequest, OutboxMessage
 from tests.actions.conftest import make_tracker
 from tests.actions.test_booking import START, complete_slots
-from tests.conftest import free_port
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 

@@ -25,10 +25,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from bot.bench.servers import free_port
 from bot.launcher import answers
 from bot.settings import ROOT, VAR_DIR
 from bot.store.db import UnitOfWork, make_engine
-from tests.conftest import TEST_ENV, free_port
+from tests.conftest import TEST_ENV
 from tests.e2e import fake_providers
 from tests.e2e.fake_providers import FakeProviders
 

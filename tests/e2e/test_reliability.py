@@ -27,13 +27,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.bench.scripts import booking
+from bot.bench.servers import free_port
 from bot.launcher import port_is_free
 from bot.settings import ROOT
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.schema import AppointmentRequest
 from bot.store.spool import Spool
-from tests.conftest import free_port, next_open_day
+from tests.conftest import next_open_day
 from tests.e2e.conftest import START_TIMEOUT_S, launcher_env
 from tests.tcp_proxy import TcpProxy
 

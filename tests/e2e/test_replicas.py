@@ -28,12 +28,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bot.bench.servers import free_port
 from bot.launcher import answers
 from bot.settings import ROOT
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork, create_database, drop_database, make_engine
 from bot.store.schema import AppointmentRequest
-from tests.conftest import free_port, next_open_day
+from tests.conftest import next_open_day
 from tests.e2e.conftest import launcher_env
 from tests.tcp_proxy import TcpProxy
 

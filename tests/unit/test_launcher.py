@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 import bot.launcher
+from bot.bench.servers import free_port
 from bot.launcher import LaunchError, Service, answers, main, run
 from bot.settings import get_settings
-from tests.conftest import free_port
 
 
 def test_a_bad_setting_stops_start_up_with_one_line(

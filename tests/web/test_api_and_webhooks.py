@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from bot.bench.servers import free_port
 from bot.settings import get_settings
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
@@ -24,7 +25,6 @@ from bot.store.schema import OutboxMessage
 from bot.store.staff import create_api_key, revoke_api_key
 from bot.web.app import create_app
 from bot.webhooks import CREATED, STATUS_CHANGED, announce, deliver_due_webhooks
-from tests.conftest import free_port
 
 SECRET = "webhook-secret-for-tests"
 
