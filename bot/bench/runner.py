@@ -196,8 +196,6 @@ class Runner:
         return [Driven(STOCK, RestChannel(url), scripts)]
 
     async def start_ours(self) -> list[Driven]:
-        if not model_path().exists():  # the launcher would train into models/ otherwise
-            raise RuntimeError("no model for the current training data in models/: run `make train`")
         (self.tmp / "ours").mkdir(exist_ok=True)
         env = stack_environment(self.tmp / "ours")
         rest, web = f"http://127.0.0.1:{env['RASA_PORT']}", f"http://127.0.0.1:{env['WEB_PORT']}"
