@@ -86,3 +86,62 @@ def test_action_answers_are_still_checked_with_a_validator_built_once(
     assert action._validate_action_result({"events": [], "responses": []})
     with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list", "responses": []})
+
+
+async def test_reads_and_writes_what_rasas_own_sql_store_does(tmp_path: Path) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy import text
+
+    def session(start: float, said: str) -> list:
+        return [
+            ActionExecuted("action_session_start", timestamp=start),
+            SessionStarted(timestamp=start),
+            ActionExecuted("action_listen", timestamp=start),
+            UserUttered(said, intent={"name": "greet", "confidence": 0.9}, timestamp=start + 1),
+            ActionExecuted("utter_greet", policy="RulePolicy", confidence=1.0, timestamp=start + 2),
+            BotUttered("Hello!", timestamp=start + 2),
+            ActionExecuted("action_listen", timestamp=start + 3),
+        ]
+
+    domain = Domain.empty()
+    stores = {
+        "ours": FailFastSQLTrackerStore(domain, dialect="sqlite", host=f"sqlite:///{tmp_path / 'ours.db'}"),
+        "rasa": SQLTrackerStore(domain, dialect="sqlite", host=f"sqlite:///{tmp_path / 'rasa.db'}"),
+    }
+    for store in stores.values():
+        first = DialogueStateTracker.from_events("visitor", session(100.0, "first"))
+        await store.save(first)
+        later = await store.retrieve("visitor")
+        for event in session(200.0, "second")[:4]:  # a new session, saved midway, as turns are
+            later.update(event)
+        await store.save(later)
+        latest = await store.retrieve("visitor")
+        for event in session(200.0, "second")[4:]:
+            latest.update(event)
+        await store.save(latest)
+    rows = {
+        name: store.engine.connect().execute(text("SELECT * FROM events ORDER BY id")).all()
+        for name, store in stores.items()
+    }
+    assert len(rows["ours"]) == 14 and rows["ours"] == rows["rasa"]  # ids, columns and JSON alike
+    for reader in stores.values():  # each store reads what the other wrote, as Rasa reads it
+        for written in stores.values():
+            reader.engine, reader.sessionmaker = written.engine, written.sessionmaker
+            latest = await reader.retrieve("visitor")
+            full = await reader.retrieve_full_tracker("visitor")
+            assert [e.as_dict() for e in full.events] == [e.as_dict() for e in session(100.0, "first")] + [
+                e.as_dict() for e in session(200.0, "second")
+            ]
+            assert [e.as_dict() for e in latest.events] == [e.as_dict() for e in full.events][7:]
+    assert await stores["ours"].retrieve("nobody") is None
+
+
+def test_a_sqlite_file_commits_without_an_fsync_each_turn(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    store = FailFastSQLTrackerStore(Domain.empty(), dialect="sqlite", host=f"sqlite:///{tmp_path / 't.db'}")
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL: synced at checkpoints
