@@ -242,14 +242,20 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> Response:
-    proxy: Proxy = request.app.state.proxy
-    checks: dict[str, str] = {}
+async def _rasa_check(client: httpx.AsyncClient, base: str) -> str:
     try:
-        response = await proxy.client.get(proxy.settings.rasa_urls[0] + "/", timeout=3)
-        checks["rasa"] = "ok" if response.status_code == 200 else f"status {response.status_code}"
+        response = await client.get(base + "/", timeout=3)
     except httpx.TransportError as error:
-        checks["rasa"] = f"unreachable ({type(error).__name__})"
+        return f"unreachable ({type(error).__name__})"
+    return "ok" if response.status_code == 200 else f"status {response.status_code}"
+
+
+async def readyz(request: Request) -> Response:
+    """Ready while some Rasa server in RASA_URLS answers (a turn goes to whichever does) and the
+    database does; each server's state is listed, by position, for the operator."""
+    proxy: Proxy = request.app.state.proxy
+    servers = await asyncio.gather(*(_rasa_check(proxy.client, base) for base in proxy.settings.rasa_urls))
+    checks = {"rasa": "ok" if "ok" in servers else servers[0]}
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -257,7 +263,8 @@ async def readyz(request: Request) -> Response:
     except Exception as error:  # any driver error means "not ready"
         checks["database"] = f"unavailable ({type(error).__name__})"
     ready = all(value == "ok" for value in checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    body = {"ready": ready, "checks": checks, "rasa_servers": servers}
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def page(request: Request) -> Response:

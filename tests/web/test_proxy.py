@@ -261,6 +261,23 @@ def test_a_server_that_is_down_is_skipped(monkeypatch: pytest.MonkeyPatch) -> No
     assert "rasa-a" in asked
 
 
+def test_ready_while_any_rasa_server_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    client, _ = two_rasa_servers(monkeypatch, _refuse)
+    with client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["checks"]["rasa"] == "ok"
+        assert ready.json()["rasa_servers"] == ["unreachable (ConnectError)", "ok"]
+    client, _ = two_rasa_servers(monkeypatch, lambda request: httpx.Response(502))
+    with client:
+        assert client.get("/readyz").json()["rasa_servers"] == ["status 502", "ok"]
+
+
+def test_not_ready_when_no_rasa_server_answers(client: TestClient, rasa: FakeRasa) -> None:
+    rasa.answer = httpx.ConnectError("refused")
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.json()["rasa_servers"] == ["unreachable (ConnectError)"]
+
+
 def test_a_slow_server_is_not_asked_again_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
     """It may still handle the message; sending it to another server too could handle it twice."""
     client, asked = two_rasa_servers(monkeypatch, _time_out)
