@@ -23,6 +23,15 @@ def test_the_notice_comes_once_then_article_answers(stack: Stack, sender: str) -
     assert "qualified physician" in second
 
 
+def test_a_bare_yes_or_no_after_an_answer_gets_a_way_forward(stack: Stack, sender: str) -> None:
+    converse(stack, sender, "what is prolotherapy?")
+    yes = joined(converse(stack, sender, "yes"))
+    assert "anything else you'd like to know" in yes and "rephrase" not in yes
+    converse(stack, sender, "who performs it?")
+    no = joined(converse(stack, sender, "no"))
+    assert "another question comes up" in no and "rephrase" not in no
+
+
 def test_what_the_article_does_not_say_is_never_guessed(stack: Stack, sender: str) -> None:
     reply = joined(converse(stack, sender, "how much does prolotherapy cost?"))
     assert "don't have information" in reply
