@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool, QueuePool
 
 from bot import rasa_patches
-from bot.store.db import SQLITE_BUSY_TIMEOUT_S, postgres_connect_args
+from bot.store.db import postgres_connect_args, sqlite_pragmas
 
 _EVENTS = SQLTrackerStore.SQLEvent.__table__
 _SENDER = bindparam("sender_id")
@@ -52,7 +52,7 @@ def event_row(sender_id: str, event: Event) -> dict[str, Any]:
     }
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _tracker_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL without an fsync per commit: every turn survives a killed process, not a power cut.
 
     The fsync at each commit was most of the store's cost (docs/performance.md). What a power cut can
@@ -60,11 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     which syncs every commit. Rasa's Redis tracker store, the usual production choice, promises no
     more by default (Redis writes to disk once a second at most).
     """
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
-    cursor.close()
+    sqlite_pragmas(dbapi_connection, synchronous="NORMAL")
 
 
 def bounded_url(url: str) -> str:
@@ -88,7 +84,7 @@ class FailFastSQLTrackerStore(SQLTrackerStore):
             url = self.engine.url
             self.engine.dispose()
             self.engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _tracker_pragmas)
             self.sessionmaker = sessionmaker(bind=self.engine)
         # Connections a database outage broke stay in Rasa's pool; test each one before a turn uses it
         # (Rasa's engine has no pre-ping, and its fallback used to hide the first failure).

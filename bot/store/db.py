@@ -21,21 +21,22 @@ PG_STATEMENT_TIMEOUT_S = 15  # generous: staff exports and purges run through th
 PG_NETWORK_TIMEOUT_S = 10  # unacknowledged sends / dead peers (TCP_USER_TIMEOUT, keepalives)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Durable, concurrent-safe SQLite: WAL, fsync on every commit, enforced foreign keys."""
+def sqlite_pragmas(dbapi_connection, *, synchronous: str = "FULL") -> None:
+    """Concurrent-safe SQLite: WAL, enforced foreign keys, a busy timeout. `synchronous=FULL` (the
+    appointment store) syncs every commit to disk; the tracker store chooses NORMAL."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
-def _sqlite_connect(dbapi_connection, record) -> None:
+def _sqlite_connect(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not pysqlite, decide when transactions begin: otherwise a SAVEPOINT opens the
     # transaction itself and releasing it commits, so a later rollback would leave half a unit of work.
     dbapi_connection.isolation_level = None
-    _sqlite_pragmas(dbapi_connection, record)
+    sqlite_pragmas(dbapi_connection)
 
 
 def _sqlite_begin(connection) -> None:
