@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rasa.core.constants import DEFAULT_NLU_FALLBACK_THRESHOLD
 
 from bot.settings import ROOT
 from bot.training import ensure_model, rasa_executable
@@ -58,7 +59,7 @@ def fallback_threshold(config: Path = ROOT / "config.yml") -> float:
     pipeline = yaml.safe_load(config.read_text()).get("pipeline") or []
     for component in pipeline:
         if component.get("name") == "FallbackClassifier":
-            return float(component.get("threshold", 0.3))
+            return float(component.get("threshold", DEFAULT_NLU_FALLBACK_THRESHOLD))
     return 0.0
 
 
