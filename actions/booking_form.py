@@ -31,7 +31,7 @@ from bot.booking.contact import (
 from bot.booking.dates import describe_date, read_preferred_date, read_time_of_day
 from bot.booking.reasons import read_reason
 from bot.booking.wording import SKIPPED
-from bot.safety import EMERGENCY_TEXT, red_flag
+from bot.safety import emergency_text, red_flag
 
 # Intents that interrupt a form to be answered (the form then resumes); red flags never count as answers.
 INTERRUPTIONS = {"faq", "unknown", "about_practice", "medical_advice", "out_of_scope"}
@@ -205,7 +205,7 @@ class ValidateAppointmentForm(RequestFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if red_flag(str(value or "")):  # NLU normally catches this first; never book past an emergency
-            dispatcher.utter_message(text=EMERGENCY_TEXT)
+            dispatcher.utter_message(text=emergency_text(str(value or "")))
             return {"reason": None, "form_blocker": "emergency"}
         reason = read_reason(str(value or ""))
         if reason:

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.booking import clear_form
 from actions.context import settings
-from bot.safety import EMERGENCY_TEXT
+from bot.safety import emergency_text
 
 ARTICLE_AUTHOR = "Stefano Sinicropi"
 ARTICLE_TITLE = "Prolotherapy for Back Pain – Is it Effective?"
@@ -104,7 +104,7 @@ class ActionEmergency(Action):
         return "action_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        dispatcher.utter_message(text=EMERGENCY_TEXT)
+        dispatcher.utter_message(text=emergency_text(tracker.latest_message.get("text") or ""))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_form()]
 
 

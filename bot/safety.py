@@ -4,19 +4,31 @@ The NLU model learns a `red_flag` intent from examples, but a model can miss a w
 deterministic check runs on every message too (see `bot.nlu.RedFlagDetector`), including answers
 typed inside a form. Each red flag is a combination of concepts ("lost control" + "bladder"), so an
 ordinary complaint ("my leg tingles", "old whiplash from 2015") never matches. A concept preceded by
-a negation ("no fever") does not count.
+a negation ("no fever", "sin fiebre") does not count. Spanish wordings sit beside the English ones
+in each concept (accents are ignored), so a Spanish-speaking visitor's emergency is caught on every
+channel before the assistant speaks Spanish; `emergency_text` answers in the visitor's language.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from bot.language import looks_spanish
 
 EMERGENCY_TEXT = (
     "What you describe can be a sign of a medical emergency. Please call 911 or go to the nearest "
     "emergency department now. Don't wait for an appointment with us."
 )
+EMERGENCY_TEXT_ES = (
+    "Lo que describe puede ser señal de una emergencia médica. Llame al 911 o vaya ahora mismo a la "
+    "sala de emergencias más cercana. No espere a una cita con nosotros."
+)
 
-_NEGATIONS = {"no", "not", "without", "never", "dont", "don't", "didn't", "didnt", "isn't", "isnt", "haven't"}
+_NEGATIONS = {
+    *("no", "not", "without", "never", "dont", "don't", "didn't", "didnt", "isn't", "isnt", "haven't"),
+    *("sin", "nunca", "ni", "tampoco"),
+}
 
 _CONCEPTS: dict[str, tuple[str, ...]] = {
     "continence": (
@@ -64,6 +76,13 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
         r"private parts?",
         r"perine\w*",
         r"buttocks? and (?:groin|genitals)",
+    ),
+    "cannot_move_legs": (
+        r"can'?t (?:lift|move|feel) my (?:foot|feet|legs?)",
+        r"cannot (?:lift|move|feel) my (?:foot|feet|legs?)",
+        r"can'?t (?:walk|stand)",
+        r"cannot (?:walk|stand)",
+        r"paraly[sz]\w*",
     ),
     "weak_legs": (
         r"legs? (?:\w+ )?(?:are |is |feels? |getting |going )?weak\w*",
@@ -123,6 +142,111 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The same concepts in Spanish, written without accents (the text is matched with its accents removed).
+_CONCEPTS_ES: dict[str, tuple[str, ...]] = {
+    "continence": (
+        r"vejiga",
+        r"intestinos?",
+        r"orin\w*",
+        r"pis",
+        r"pipi",
+        r"caca",
+        r"heces",
+        r"esfinter\w*",
+    ),
+    "loss_of_control": (
+        r"no puedo (?:controlar|aguantar|retener)",
+        r"no (?:controlo|aguanto|retengo)",
+        r"perd\w*",
+        r"control\w*",
+        r"se me escapa\w*",
+        r"escap\w*",
+        r"accidentes?",
+    ),
+    "incontinence": (
+        r"incontinencia",
+        r"me (?:hago|hice|he hecho|estoy haciendo) (?:pis|pipi|caca)(?: encima)?",
+        r"me (?:orino|orine|he orinado|estoy orinando)(?: encima)?",
+        r"me (?:mojo|moje|he mojado)(?: encima)?",
+    ),
+    "numb": (
+        r"entumecid\w*",
+        r"entumid\w*",
+        r"adormecid\w*",
+        r"dormid[ao]s?",
+        r"no (?:siento|tengo sensibilidad)",
+        r"sin sensibilidad",
+        r"perd\w* (?:la |toda la )?sensibilidad",
+        r"hormigu\w*",
+        r"insensibl\w*",
+    ),
+    "saddle": (
+        r"ingle",
+        r"(?:las|mis|ambas) ingles",
+        r"genital\w*",
+        r"entrepierna",
+        r"zona intima",
+        r"partes intimas",
+        r"entre las piernas",
+        r"(?:cara|parte) interna de (?:los|mis) muslos",
+        r"perine\w*",
+        r"silla de montar",
+        r"nalgas y (?:la )?(?:ingle|genitales)",
+    ),
+    "cannot_move_legs": (
+        r"no puedo (?:mover|levantar|sentir) (?:las |la |los |el |mis |mi )?(?:piernas?|pies?)",
+        r"no puedo (?:caminar|andar|ponerme de pie|estar de pie|pararme)",
+        r"paralizad[ao]s?",
+        r"paralisis",
+    ),
+    "weak_legs": (
+        r"piernas?(?: \w+){0,4} debil\w*",
+        r"debilidad en (?:las |la |mis |mi )?piernas?",
+        r"se me (?:doblan|doblo|van) las piernas",
+        r"pie caido",
+        r"arrastr\w* (?:el |la |mi )?(?:pie|pierna)",
+        r"no puedo (?:mover|levantar) (?:las |la |los |el |mis |mi )?(?:piernas?|pies?)",
+        r"no puedo (?:caminar|andar|ponerme de pie|estar de pie|pararme)",
+    ),
+    "worsening": (
+        r"peor\w*",
+        r"empeor\w*",
+        r"rapid\w*",
+        r"de repente",
+        r"repentin\w*",
+        r"de golpe",
+        r"subit\w*",
+        r"cada vez (?:mas|peor)",
+        r"por horas",
+    ),
+    "fever": (r"fiebre", r"calentura", r"temperatura (?:alta|de)", r"escalofrios", r"febril"),
+    "back": (r"espalda", r"columna", r"lumbar\w*", r"cuello", r"rinones", r"lumbago"),
+    "trauma": (
+        r"me ca(?:i|igo|ido)",
+        r"caida",
+        r"me he caido",
+        r"accidente",
+        r"choque",
+        r"choc\w*",
+        r"atropell\w*",
+        r"resbal\w*",
+        r"tropec\w*",
+        r"me (?:golpe\w*|di un golpe)",
+    ),
+    "recent": (
+        r"hoy",
+        r"ayer",
+        r"ahora(?: mismo)?",
+        r"esta (?:manana|tarde|noche)",
+        r"anoche",
+        r"hace (?:una|un par de|unas?|dos|tres|pocas) horas?",
+        r"hace un rato",
+        r"hace (?:unos |pocos )?minutos",
+        r"recien\w*",
+        r"esta semana",
+    ),
+}
+
 # Each red flag: concepts that must all be present (any one of the alternatives per group).
 RED_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "bladder or bowel control": (("continence",), ("loss_of_control",)),
@@ -131,16 +255,22 @@ RED_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "worsening weakness in the legs": (("weak_legs",), ("worsening",)),
     "fever with back pain": (("fever",), ("back",)),
     "a recent fall or accident": (("trauma",), ("recent",), ("back",)),
+    "legs that cannot move after a fall or accident": (("trauma",), ("cannot_move_legs",)),
 }
 
 _COMPILED = {
-    name: [re.compile(rf"(?<![\w']){pattern}(?![\w'])") for pattern in patterns]
-    for name, patterns in _CONCEPTS.items()
+    name: [
+        re.compile(rf"(?<![\w']){pattern}(?![\w'])")
+        for pattern in (*_CONCEPTS.get(name, ()), *_CONCEPTS_ES.get(name, ()))
+    ]
+    for name in {**_CONCEPTS, **_CONCEPTS_ES}
 }
 
 
 def _normalise(text: str) -> str:
-    return " ".join((text or "").lower().replace("\u2019", "'").split())
+    """Lower case, one kind of apostrophe, no accents ("caí" is "cai"), single spaces."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower().replace("\u2019", "'"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _present(concept: str, text: str) -> bool:
@@ -161,3 +291,8 @@ def red_flag(text: str) -> str | None:
         if all(any(_present(concept, normalised) for concept in group) for group in groups):
             return name
     return None
+
+
+def emergency_text(text: str) -> str:
+    """The emergency reply in the language the visitor wrote in."""
+    return EMERGENCY_TEXT_ES if looks_spanish(text) else EMERGENCY_TEXT

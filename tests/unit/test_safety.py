@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety import red_flag
+from bot.safety import EMERGENCY_TEXT_ES, emergency_text, red_flag
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,48 @@ def test_emergencies_are_recognised(text: str, flag: str) -> None:
 )
 def test_ordinary_complaints_are_not_emergencies(text: str) -> None:
     assert red_flag(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("de repente no puedo controlar la vejiga y tengo las piernas entumecidas", "bladder or bowel control"),
+        ("me caí y ahora no puedo mover las piernas", "legs that cannot move after a fall or accident"),
+        ("se me escapa la orina y me duele mucho la espalda", "bladder or bowel control"),
+        ("Tengo la entrepierna dormida desde ayer", "numbness in the groin or saddle area"),
+        ("tengo fiebre y dolor de espalda", "fever with back pain"),
+        ("mis piernas están cada vez más débiles", "worsening weakness in the legs"),
+        ("tuve un accidente de coche esta mañana y me duele la columna", "a recent fall or accident"),
+        ("incontinencia nueva con dolor lumbar", "incontinence"),
+        ("I fell and now I can't move my legs", "legs that cannot move after a fall or accident"),
+    ],
+)
+def test_spanish_emergencies_are_recognised(text: str, flag: str) -> None:
+    assert red_flag(text) == flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no tengo fiebre pero me duele la espalda",
+        "no hablo inglés y tengo las piernas entumecidas cuando me siento mucho",
+        "me duele la espalda desde hace años",
+        "tuve un accidente de coche en 2015 y todavía me duele el cuello",
+        "hola, quiero una cita",
+        "María José García",
+    ],
+)
+def test_ordinary_spanish_complaints_are_not_emergencies(text: str) -> None:
+    assert red_flag(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "spanish"),
+    [
+        ("me caí y ahora no puedo mover las piernas", True),
+        ("I can't control my bladder", False),
+    ],
+)
+def test_the_emergency_reply_is_in_the_visitors_language(text: str, spanish: bool) -> None:
+    assert (emergency_text(text) == EMERGENCY_TEXT_ES) is spanish
+    assert "911" in emergency_text(text)
