@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPANISH = frozenset(
-    """
+_SPANISH_WORDS = """
     hola buenas buenos dias tardes noches gracias favor quiero quisiera queria necesito puedo puede
     podria tengo tiene tienen estoy esta estan soy es son hay hablo habla hablan ingles espanol
     castellano una unos unas el los las del al la lo le les mi mis tu su sus nuestro que como cuando
@@ -21,16 +20,15 @@ _SPANISH = frozenset(
     telefono numero nombre correo hacer tratamiento cuesta cuanto seguro se sin con para por desde
     hasta sobre entre y o ni no si usted ustedes ellos ella nosotros yo algo nada todo cada otro
     quien cual cuales esto eso este ese aqui alli puedes podemos quieres sabe saber entiendo
-    """.split()
-)
-_ENGLISH = frozenset(
-    """
+"""
+_ENGLISH_WORDS = """
     the a an and or is are was were be been i you he she we they it my your his her our their me
     to of in on at for with from by about do does did have has had can could would should will
     what how when where why who which this that these those there here not no yes please thanks
     thank hello hi want need like appointment back pain leg legs name phone email call
-    """.split()
-)
+"""
+_SPANISH = frozenset(_SPANISH_WORDS.split())
+_ENGLISH = frozenset(_ENGLISH_WORDS.split())
 # Words spelled the same in both lists ("no", "me") count for neither.
 _SHARED = _SPANISH & _ENGLISH
 
@@ -47,4 +45,4 @@ def looks_spanish(text: str) -> bool:
     spanish = sum(1 for w in words if w in _SPANISH and w not in _SHARED)
     english = sum(1 for w in words if w in _ENGLISH and w not in _SHARED)
     accented = bool(re.search(r"[ñáéíóú¿¡]", (text or "").lower()))
-    return spanish >= 2 and spanish > english or (accented and spanish >= 1 and spanish > english)
+    return (spanish >= 2 and spanish > english) or (accented and spanish >= 1 and spanish > english)

@@ -56,7 +56,10 @@ def test_ordinary_complaints_are_not_emergencies(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "flag"),
     [
-        ("de repente no puedo controlar la vejiga y tengo las piernas entumecidas", "bladder or bowel control"),
+        (
+            "de repente no puedo controlar la vejiga y tengo las piernas entumecidas",
+            "bladder or bowel control",
+        ),
         ("me caí y ahora no puedo mover las piernas", "legs that cannot move after a fall or accident"),
         ("se me escapa la orina y me duele mucho la espalda", "bladder or bowel control"),
         ("Tengo la entrepierna dormida desde ayer", "numbness in the groin or saddle area"),
