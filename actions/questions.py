@@ -108,6 +108,30 @@ class ActionEmergency(Action):
         return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_form()]
 
 
+def spanish_notice_text(practice_name: str, phone: str) -> str:
+    return (
+        f"Hola. Soy el asistente virtual de {practice_name}. Por ahora solo puedo atenderle en inglés. "
+        f"Puede llamar a la consulta al {phone}, donde le atenderán con gusto, o dejar su nombre y su "
+        "teléfono para que le devuelvan la llamada (las preguntas son en inglés: nombre, teléfono y "
+        "consentimiento). Si tiene síntomas graves, llame al 911."
+    )
+
+
+class ActionSpanishNotice(Action):
+    """A Spanish-speaking visitor: the practice's phone and a callback, in Spanish, nothing invented."""
+
+    def name(self) -> str:
+        return "action_spanish_notice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        current = settings()
+        dispatcher.utter_message(
+            text=spanish_notice_text(current.practice_name, current.practice_phone),
+            buttons=[{"title": "Que me llamen (callback)", "payload": "/request_callback"}],
+        )
+        return []
+
+
 class ActionMisunderstood(Action):
     """Ask to rephrase; after two misunderstandings in a row, offer a human callback instead."""
 

@@ -1,7 +1,8 @@
-"""A Rasa NLU component (referenced in config.yml) that turns red-flag messages into `red_flag`.
+"""Rasa NLU components (referenced in config.yml) that set the intent from deterministic checks.
 
-It runs last in the pipeline, after the FallbackClassifier, so no confidence threshold can hide an
-emergency, and it sees every message on every channel, form answers included.
+They run last in the pipeline, after the FallbackClassifier, so no confidence threshold can hide an
+emergency or a Spanish message, and they see every message on every channel, form answers included.
+RedFlagDetector runs after SpanishDetector: an emergency written in Spanish is an emergency first.
 """
 
 from __future__ import annotations
@@ -15,13 +16,22 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.language import looks_spanish
 from bot.safety import red_flag
 
 RED_FLAG_INTENT = "red_flag"
+SPANISH_INTENT = "speaks_spanish"
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class RedFlagDetector(GraphComponent, IntentClassifier):
+class _RuleClassifier(GraphComponent, IntentClassifier):
+    """Overrides the intent with `intent` when `matches` says the text calls for it."""
+
+    intent = ""
+
+    @staticmethod
+    def matches(text: str) -> bool:
+        raise NotImplementedError
+
     @classmethod
     def required_components(cls) -> list[type]:
         return [IntentClassifier]
@@ -33,13 +43,31 @@ class RedFlagDetector(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> RedFlagDetector:
+    ) -> _RuleClassifier:
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if red_flag(message.get("text") or ""):
-                override = {"name": RED_FLAG_INTENT, "confidence": 1.0}
+            if self.matches(message.get("text") or ""):
+                override = {"name": self.intent, "confidence": 1.0}
                 message.data["intent"] = override
                 message.data.setdefault("intent_ranking", []).insert(0, override)
         return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class RedFlagDetector(_RuleClassifier):
+    intent = RED_FLAG_INTENT
+
+    @staticmethod
+    def matches(text: str) -> bool:
+        return red_flag(text) is not None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SpanishDetector(_RuleClassifier):
+    intent = SPANISH_INTENT
+
+    @staticmethod
+    def matches(text: str) -> bool:
+        return looks_spanish(text)

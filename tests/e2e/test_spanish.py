@@ -56,3 +56,22 @@ def test_a_red_flag_in_spanish_gets_the_spanish_emergency_reply_in_every_state(
 def test_the_english_emergency_reply_stays_english(stack: Stack, sender: str) -> None:
     reply = " ".join(converse(stack, sender, "I fell and now I can't move my legs"))
     assert "911" in reply and "emergency department" in reply
+
+
+@pytest.mark.parametrize("first", ["hola, quiero una cita", "no hablo inglés muy bien"])
+def test_a_visitor_writing_in_spanish_gets_the_phone_and_a_callback_in_spanish(
+    stack: Stack, sender: str, first: str
+) -> None:
+    replies = stack.say(sender, first)
+    spanish = next(m for m in replies if "inglés" in m.get("text", ""))
+    assert "(555) 010-0101" in spanish["text"]
+    assert "Sorry" not in " ".join(m.get("text", "") for m in replies)
+    assert [b["payload"] for b in spanish["buttons"]] == ["/request_callback"]
+    # The offered callback works: the form opens and takes a Spanish speaker's short answers.
+    assert "full name" in " ".join(converse(stack, sender, "/request_callback"))
+    assert "phone" in " ".join(converse(stack, sender, "Rosa García"))
+
+
+def test_an_english_visitor_is_not_answered_in_spanish(stack: Stack, sender: str) -> None:
+    reply = " ".join(converse(stack, sender, "hi, my name is José and I'd like an appointment"))
+    assert "inglés" not in reply and "full name" in reply
