@@ -2,7 +2,7 @@
 
 They run last in the pipeline, after the FallbackClassifier, so no confidence threshold can hide an
 emergency or a Spanish message, and they see every message on every channel, form answers included.
-RedFlagDetector runs after SpanishDetector: an emergency written in Spanish is an emergency first.
+RedFlagDetector runs last: an emergency is an emergency first, whatever language or request.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.advice import asks_for_personal_advice
 from bot.language import looks_spanish
 from bot.safety import red_flag
 
 RED_FLAG_INTENT = "red_flag"
 SPANISH_INTENT = "speaks_spanish"
+ADVICE_INTENT = "medical_advice"
 
 
 class _RuleClassifier(GraphComponent, IntentClassifier):
@@ -71,3 +73,12 @@ class SpanishDetector(_RuleClassifier):
     @staticmethod
     def matches(text: str) -> bool:
         return looks_spanish(text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class PersonalAdviceDetector(_RuleClassifier):
+    intent = ADVICE_INTENT
+
+    @staticmethod
+    def matches(text: str) -> bool:
+        return asks_for_personal_advice(text)

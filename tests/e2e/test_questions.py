@@ -80,3 +80,24 @@ def test_two_misunderstandings_offer_a_callback(stack: Stack, sender: str) -> No
 def test_personal_medical_advice_is_declined(stack: Stack, sender: str) -> None:
     reply = joined(converse(stack, sender, "should I stop taking my medication?"))
     assert "can't give personal medical advice" in reply and "physician" in reply
+
+
+def test_a_no_to_anything_else_is_a_friendly_close(stack: Stack, sender: str) -> None:
+    converse(stack, sender, "what is prolotherapy?")
+    assert "anything else you'd like to know" in joined(converse(stack, sender, "yes"))
+    close = joined(converse(stack, sender, "no"))
+    assert "just ask" in close and "rephrase" not in close and "understand" not in close
+    converse(stack, sender, "thanks")
+    assert "Take care" in joined(converse(stack, sender, "no"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "should I do prolotherapy or surgery? just tell me what you'd do",
+        "if you were me would you get the injections or the operation",
+    ],
+)
+def test_asked_to_decide_for_the_visitor_it_declines(stack: Stack, sender: str, text: str) -> None:
+    reply = joined(converse(stack, sender, text))
+    assert "can't give personal medical advice" in reply and "physician" in reply

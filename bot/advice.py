@@ -1,0 +1,28 @@
+"""Does a message ask the assistant to decide for the visitor ("just tell me what you'd do")?
+
+The model reads "should I do prolotherapy or surgery?" as the article's general comparison, which is
+right for the comparison and wrong for a request to choose: a visitor who asks the bot what *it* would
+do, or to pick for them, gets the medical-advice decline and a physician, never the comparison as if
+it were a recommendation. "Is it right for me?" stays the article's answer on who it suits.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ASKS_TO_DECIDE = re.compile(
+    r"\b(?:"
+    r"what (?:would|will|should) you do"
+    r"|what (?:you'?d|you would) do"
+    r"|if you were me"
+    r"|in my (?:place|shoes|position)"
+    r"|(?:just )?tell me (?:what|which(?: one)?) (?:to|i should) (?:do|choose|pick|get)"
+    r"|(?:just )?(?:decide|choose|pick) for me"
+    r"|which (?:one )?(?:would|do) you (?:recommend|choose|pick|go for|suggest) for me"
+    r"|what do you (?:recommend|suggest) (?:for me|i do)"
+    r")\b"
+)
+
+
+def asks_for_personal_advice(text: str) -> bool:
+    return bool(_ASKS_TO_DECIDE.search(" ".join((text or "").lower().replace("\u2019", "'").split())))
