@@ -1,4 +1,5 @@
-"""A visitor's cancel racing a staff move: the row lock lets exactly one of two conflicting moves win.
+"""A visitor's cancel racing a staff move: the row lock lets exactly one of two conflicting moves win,
+and exactly one `request.status_changed` event is written.
 
 The interleaving is forced, not hoped for: the first mover stops right after reading the request
 (holding its row lock, if any) until the second mover has either read the request as well (no lock:
@@ -15,10 +16,13 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
+from bot import request_service
+from bot.settings import get_settings
 from bot.store.db import UnitOfWork
+from bot.store.outbox import STATUS_CHANGED
 from bot.store.requests import (
     ALLOWED_MOVES,
     FINAL_STATUSES,
@@ -29,6 +33,7 @@ from bot.store.requests import (
     get_request,
     status_history,
 )
+from bot.store.schema import OutboxMessage
 
 WAIT_S = 30  # an upper bound for a stuck test, never a speed requirement
 
@@ -79,8 +84,12 @@ def gate(uow: UnitOfWork) -> Iterator[ReadGate]:
 
 @pytest.mark.parametrize(("start", "staff_move"), [("new", "declined"), ("contacted", "scheduled")])
 def test_a_cancel_racing_a_staff_move_lets_exactly_one_win(
-    uow: UnitOfWork, gate: ReadGate, start: str, staff_move: str
+    uow: UnitOfWork, gate: ReadGate, start: str, staff_move: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", "https://integrator.example/hook")
+    monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET", "s3cret")
+    get_settings.cache_clear()
+    settings = get_settings()
     with uow() as session:
         request, _ = create_request(session, NewRequest(full_name="Ada Lovelace", phone="+15550100123"))
         reference = request.reference
@@ -91,8 +100,7 @@ def test_a_cancel_racing_a_staff_move_lets_exactly_one_win(
 
     def mover(to_status: str, actor: str) -> None:
         try:
-            with uow() as session:
-                change_status(session, reference, to_status, actor=actor)
+            request_service.change_status(uow, settings, reference, to_status, actor=actor)
             outcomes[threading.current_thread().name] = "moved"
         except StatusMoveRefused:
             outcomes[threading.current_thread().name] = "refused"
@@ -123,6 +131,10 @@ def test_a_cancel_racing_a_staff_move_lets_exactly_one_win(
         stored = get_request(session, reference)
         assert stored.status == expected and expected in FINAL_STATUSES | {"scheduled"}
         moves = [(c.from_status, c.to_status) for c in status_history(session, stored)]
+        announced = session.execute(
+            select(OutboxMessage.event).where(OutboxMessage.request_id == stored.id)
+        ).scalars()
+        assert list(announced) == [STATUS_CHANGED]  # the winner's, once (the setup used the store)
     # One unbroken chain of allowed moves, and exactly one move away from the shared starting point.
     assert moves[0] == (None, "new")
     for (_, before), (after_from, after_to) in pairwise(moves):
