@@ -39,7 +39,8 @@ def compose(
     message = EmailMessage()
     what = "callback request" if request.kind == "callback" else "appointment request"
     if event == STATUS_CHANGED:  # only the visitor's own cancel is e-mailed; staff made the others
-        subject, news = f"A {what} was cancelled by the visitor", f"A {what} was cancelled in chat"
+        one = ("An " if what.startswith("appointment") else "A ") + what
+        subject, news = f"{one} was cancelled by the visitor", f"{one} was cancelled in chat"
     else:
         subject, news = f"New {what} from the website assistant", f"A new {what} has arrived"
     message["Subject"] = subject
