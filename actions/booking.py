@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, datetime, timezone
 
@@ -20,17 +19,12 @@ from actions.context import (
     unit_of_work,
 )
 from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, SKIPPED, received_text, review_text
-from bot.settings import Settings
-from bot.store.codes import new_code
+from bot.request_service import submit
 from bot.store.db import describe_error
-from bot.store.requests import InvalidRequest, NewRequest
-from bot.store.spool import Spool, SpooledRequest
-from bot.submission import is_outage, store_request
+from bot.store.requests import NewRequest
 
 logger = logging.getLogger(__name__)
 
-# The visitor's answer must not wait on a database that is not there: past this, the spool takes over.
-STORE_TIME_LIMIT_S = 4.0
 PENDING_NOTE = " It may take a few minutes to reach the practice's list, but nothing more is needed from you."
 
 FIELD_SYNONYMS = {
@@ -168,7 +162,7 @@ class ActionSubmitRequest(Action):
             created_at=datetime.now(timezone.utc),
         )
         try:
-            reference, note = await self._keep(config, new)
+            submitted = await submit(unit_of_work(), config, new)
         except Exception as error:
             # No patient details in the log: the request kind and the error type say enough.
             logger.error("storing a %s request failed: %s", kind, describe_error(error))
@@ -177,47 +171,9 @@ class ActionSubmitRequest(Action):
                 f"Please call the practice at {config.practice_phone} and they'll take it by phone."
             )
             return []
-        dispatcher.utter_message(text=received_text(reference, kind, config.practice_name) + note)
-        return [*clear_form(), SlotSet("last_reference", reference)]
-
-    async def _keep(self, config: Settings, new: NewRequest) -> tuple[str, str]:
-        """Make the request durable and return its code: in the database, else in the local spool.
-
-        The code is chosen here, before the database is tried, so that a store that finishes after
-        the time limit (while the spool has taken over) still stores the code the visitor was given.
-        """
-        problems = new.problems()
-        if problems:
-            raise InvalidRequest("; ".join(problems))
-        spool = Spool(config.local_outbox_dir)
-        key = new.idempotency_key or ""
-        if pending := await asyncio.to_thread(spool.find, key):  # a retry while the database is down
-            logger.info("%s request %s already waiting in the spool", new.kind, pending.reference)
-            return pending.reference, PENDING_NOTE
-        reference = new_code()
-        try:
-            stored, created = await asyncio.wait_for(
-                asyncio.to_thread(self._store, config, new, reference), STORE_TIME_LIMIT_S
-            )
-        except Exception as error:
-            if not is_outage(error):
-                raise
-            logger.warning(
-                "appointment database unavailable (%s); %s request %s kept in the local spool",
-                type(error).__name__,
-                new.kind,
-                reference,
-            )
-            entry = await asyncio.to_thread(spool.put, SpooledRequest(reference, new))
-            return entry.reference, PENDING_NOTE
-        logger.info("%s request %s (%s)", new.kind, stored, "stored" if created else "already stored")
-        return stored, ""
-
-    @staticmethod
-    def _store(config: Settings, new: NewRequest, reference: str) -> tuple[str, bool]:
-        with unit_of_work()() as session:
-            request, created = store_request(session, config, new, reference)
-            return request.reference, created
+        note = PENDING_NOTE if submitted.spooled else ""
+        dispatcher.utter_message(text=received_text(submitted.reference, kind, config.practice_name) + note)
+        return [*clear_form(), SlotSet("last_reference", submitted.reference)]
 
 
 class ActionCorrectField(Action):

@@ -1,7 +1,11 @@
 """Checking and cancelling an existing request by its reference code.
 
-A visitor may look up a request made in the same conversation; for any other request they must
-also give the phone number or e-mail address on file, so one visitor cannot read another's.
+A visitor may look up a request made in the same conversation; for any other code they must also
+give the phone number or e-mail address on file, so one visitor cannot read another's. Until that
+check passes the bot says nothing about the code: a code no request holds is asked for the contact
+details just like a real one, and a wrong contact and an unknown code get the same reply. Failures
+are counted per code in the database (`bot.request_service.check_contact`); after five the code is
+locked for a day and the visitor is sent to the practice's phone.
 """
 
 from __future__ import annotations
@@ -14,17 +18,30 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import latest_intent, latest_text, settings, unit_of_work
-from actions.forms import LimitedFormValidator
-from bot.booking.contact import find_email, find_phone, normalise_email, normalise_phone
+from actions.forms import MAX_FAILURES, LimitedFormValidator
 from bot.booking.dates import describe_date
 from bot.booking.wording import status_text
+from bot.request_service import (
+    VISITOR,
+    ContactCheck,
+    change_status,
+    check_contact,
+    contact_check_locked,
+    is_outage,
+    matches_contact,
+)
 from bot.store.codes import find_code
-from bot.store.requests import FINAL_STATUSES, StatusMoveRefused, change_status, get_request
-from bot.store.spool import Spool
-from bot.submission import is_outage
+from bot.store.requests import FINAL_STATUSES, StatusMoveRefused, get_request
+from bot.store.spool import Spool, SpooledRequest
 
 VERIFIED = "__verified__"
 _LOOKUP_SLOTS = ("lookup_purpose", "lookup_reference", "lookup_contact")
+# Blockers after which the visitor has already been told what to do; the result adds nothing.
+TOLD = ("waiting", "locked")
+NO_MATCH = (
+    "I couldn't match that code with those details. Please check both the reference code and the phone "
+    "number or e-mail address you gave with the request, and try again."
+)
 
 
 def _clear_lookup() -> list[EventType]:
@@ -34,17 +51,32 @@ def _clear_lookup() -> list[EventType]:
     ]
 
 
-def matches_contact(text: str, phone: str | None, email: str | None, region: str) -> bool:
-    given_phone = normalise_phone(text, region) or find_phone(text, region)
-    given_email = normalise_email(text) or find_email(text)
-    return bool(
-        (phone and given_phone == phone) or (email and given_email and given_email.lower() == email.lower())
+def _locked_text() -> str:
+    return (
+        "For your security I can't check that request here at the moment. Please call the practice at "
+        f"{settings().practice_phone} and they'll help you."
     )
 
 
-def _waiting_in_spool(code: str) -> bool:
-    """Taken while the database was down and not stored yet (see bot.submission)."""
-    return any(entry.reference == code for _, entry in Spool(settings().local_outbox_dir).entries())
+def _unavailable_text() -> str:
+    return (
+        "I'm sorry, I can't look up requests right now. Please try again in a few minutes, or call "
+        f"the practice at {settings().practice_phone}."
+    )
+
+
+def _waiting_text(code: str) -> str:
+    return (
+        f"Request {code} has been received and is on its way to the practice's list; our system is "
+        "catching up. The practice will call you to confirm. You can check it again in a few minutes."
+    )
+
+
+def _in_spool(code: str) -> SpooledRequest | None:
+    """Taken while the database was down and not stored yet (see bot.request_service.submit)."""
+    return next(
+        (entry for _, entry in Spool(settings().local_outbox_dir).entries() if entry.reference == code), None
+    )
 
 
 class ActionStartLookup(Action):
@@ -79,51 +111,61 @@ class ValidateLookupForm(LimitedFormValidator):
             with unit_of_work()() as session:
                 request = get_request(session, code)
                 owner = request is not None and request.conversation_id == tracker.sender_id
+            locked = not owner and contact_check_locked(unit_of_work(), code)
         except Exception as error:
             if not is_outage(error):
                 raise
-            return self.reject(
-                dispatcher,
-                tracker,
-                "lookup_reference",
-                "I'm sorry, I can't look up requests right now. Please try again in a few minutes, or call "
-                f"the practice at {settings().practice_phone}.",
-            )
-        if request is None and _waiting_in_spool(code):
-            dispatcher.utter_message(
-                text=f"Request {code} has been received and is on its way to the practice's list; our "
-                "system is catching up. The practice will call you to confirm. You can check it again in a "
-                "few minutes."
-            )
+            return self.reject(dispatcher, tracker, "lookup_reference", _unavailable_text())
+        if owner:  # the conversation that made it: no further proof needed
+            return {"lookup_reference": code, "lookup_contact": VERIFIED}
+        if (
+            request is None
+            and (pending := _in_spool(code))
+            and pending.request.conversation_id == tracker.sender_id
+        ):
+            dispatcher.utter_message(text=_waiting_text(code))
             return {"lookup_reference": None, "form_blocker": "waiting"}
-        if request is None:
-            return self.reject(
-                dispatcher,
-                tracker,
-                "lookup_reference",
-                f"I couldn't find a request with the code {code}. Please check it and type it again.",
-            )
-        values = {"lookup_reference": code, "form_failures": 0}
-        if owner:
-            values["lookup_contact"] = VERIFIED
-        return values
+        if locked:
+            dispatcher.utter_message(text=_locked_text())
+            return {"lookup_reference": None, "form_blocker": "locked"}
+        # Known or not, the next question is the same: the contact details on the request.
+        return {"lookup_reference": code}
 
     def validate_lookup_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         code = tracker.get_slot("lookup_reference")
-        with unit_of_work()() as session:
-            request = get_request(session, code) if code else None
-            on_file = (request.phone, request.email) if request else (None, None)
-        if request and matches_contact(str(value or ""), *on_file, settings().phone_region):
+        given = str(value or "")
+        if not code:
+            return {"lookup_contact": None}
+        try:
+            outcome = check_contact(unit_of_work(), settings(), code, given)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            return self.reject(dispatcher, tracker, "lookup_contact", _unavailable_text())
+        if outcome is ContactCheck.MATCHED:
             return {"lookup_contact": VERIFIED, "form_failures": 0}
-        return self.reject(
-            dispatcher,
-            tracker,
-            "lookup_contact",
-            "That doesn't match the details on that request. Please give the phone number or e-mail "
-            "address you used when you made it.",
-        )
+        if outcome is ContactCheck.LOCKED:
+            dispatcher.utter_message(text=_locked_text())
+            return {"lookup_reference": None, "lookup_contact": None, "form_blocker": "locked"}
+        pending = _in_spool(code)
+        if pending and matches_contact(
+            given, pending.request.phone, pending.request.email, settings().phone_region
+        ):
+            dispatcher.utter_message(text=_waiting_text(code))
+            return {"lookup_reference": None, "lookup_contact": None, "form_blocker": "waiting"}
+        # Ask for both again: the code may be the part that is wrong.
+        failures = int(tracker.get_slot("form_failures") or 0) + 1
+        if failures >= MAX_FAILURES:
+            return {
+                "lookup_reference": None,
+                "lookup_contact": None,
+                "form_failures": 0,
+                "form_blocker": "stuck",
+            }
+        dispatcher.utter_message(text=NO_MATCH)
+        return {"lookup_reference": None, "lookup_contact": None, "form_failures": failures}
 
 
 class ActionLookupResult(Action):
@@ -134,16 +176,20 @@ class ActionLookupResult(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         code = tracker.get_slot("lookup_reference")
-        if tracker.get_slot("form_blocker") == "waiting":  # already told: the request is in the spool
+        if tracker.get_slot("form_blocker") in TOLD:
             return _clear_lookup()
+        unconfirmed = (
+            "I'm sorry, I couldn't confirm that request. Please call the practice at "
+            f"{settings().practice_phone} and they'll help you."
+        )
         if tracker.get_slot("form_blocker") or tracker.get_slot("lookup_contact") != VERIFIED or not code:
-            dispatcher.utter_message(
-                text="I'm sorry, I couldn't confirm that request. Please call the practice at "
-                f"{settings().practice_phone} and they'll help you."
-            )
+            dispatcher.utter_message(text=unconfirmed)
             return _clear_lookup()
         with unit_of_work()() as session:
             request = get_request(session, code)
+            if request is None:  # removed since it was confirmed (a purge)
+                dispatcher.utter_message(text=unconfirmed)
+                return _clear_lookup()
             status, day, time_of_day = request.status, request.preferred_date, request.preferred_time
         if tracker.get_slot("lookup_purpose") != "cancel":
             dispatcher.utter_message(text=status_text(code, status, day, time_of_day))
@@ -174,13 +220,26 @@ class ActionCancelRequest(Action):
             dispatcher.utter_message(text="I can only cancel a request once you've confirmed it is yours.")
             return _clear_lookup()
         try:
-            with unit_of_work()() as session:
-                change_status(
-                    session, code, "cancelled", actor="visitor", note="cancelled by the visitor in chat"
-                )
+            # One home for the move: the audit row, the webhook and the staff e-mail come with it.
+            change_status(
+                unit_of_work(),
+                settings(),
+                code,
+                "cancelled",
+                actor=VISITOR,
+                note="cancelled by the visitor in chat",
+            )
         except StatusMoveRefused:
             dispatcher.utter_message(
                 text=f"Request {code} can no longer be cancelled here; it is already closed."
+            )
+            return _clear_lookup()
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            dispatcher.utter_message(
+                text="I'm sorry, I can't cancel requests right now, and nothing has changed. Please try "
+                f"again in a few minutes, or call the practice at {settings().practice_phone}."
             )
             return _clear_lookup()
         dispatcher.utter_message(

@@ -21,10 +21,10 @@ from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic
 
 from actions.context import unit_of_work
+from bot.request_service import DrainResult, drain
 from bot.settings import get_settings
 from bot.store.db import describe_error
 from bot.store.spool import Spool
-from bot.submission import DrainResult, drain
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Staff e-mail about new requests, delivered from the outbox with retries.
+"""Staff e-mail about new requests and visitors' own cancellations, delivered from the outbox with retries.
 
 The e-mail names no patient: its subject is generic and its body links to the request's page in the
 staff dashboard, which needs a login.
@@ -12,23 +12,42 @@ from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 
+from sqlalchemy.orm import Session
+
 from bot.delivery import DeliveryFailed, deliver_due
 from bot.settings import Settings, SmtpSettings
 from bot.store.db import UnitOfWork
+from bot.store.outbox import CREATED, STATUS_CHANGED, enqueue
 from bot.store.schema import AppointmentRequest, OutboxMessage
 
 EMAIL = "email"
 SMTP_TIMEOUT_S = 10
 
 
-def compose(settings: Settings, smtp: SmtpSettings, request: AppointmentRequest) -> EmailMessage:
+def announce(session: Session, settings: Settings, request: AppointmentRequest, event: str) -> None:
+    """Queue the staff e-mail, if SMTP is configured (same transaction as the change).
+
+    Called by `bot.request_service`, which decides which changes staff hear of by e-mail.
+    """
+    if settings.smtp:
+        enqueue(session, request, EMAIL, event)
+
+
+def compose(
+    settings: Settings, smtp: SmtpSettings, request: AppointmentRequest, event: str = CREATED
+) -> EmailMessage:
     message = EmailMessage()
     what = "callback request" if request.kind == "callback" else "appointment request"
-    message["Subject"] = f"New {what} from the website assistant"
+    if event == STATUS_CHANGED:  # only the visitor's own cancel is e-mailed; staff made the others
+        one = ("An " if what.startswith("appointment") else "A ") + what
+        subject, news = f"{one} was cancelled by the visitor", f"{one} was cancelled in chat"
+    else:
+        subject, news = f"New {what} from the website assistant", f"A new {what} has arrived"
+    message["Subject"] = subject
     message["From"] = smtp.sender
     message["To"] = smtp.recipient
     message.set_content(
-        f"A new {what} has arrived for {settings.practice_name}.\n\n"
+        f"{news} for {settings.practice_name}.\n\n"
         f"Open it in the staff dashboard (login required):\n"
         f"{settings.public_url}/staff/requests/{request.reference}\n"
     )
@@ -57,7 +76,7 @@ def deliver_due_emails(
 
     def send_one(message: OutboxMessage, request: AppointmentRequest) -> None:
         try:
-            send(smtp, compose(settings, smtp, request))
+            send(smtp, compose(settings, smtp, request, message.event))
         except (OSError, smtplib.SMTPException) as error:
             raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
 

@@ -1,6 +1,7 @@
 """The integrators' webhook: new requests and status changes POSTed as signed JSON, at least once.
 
-Each event is written to the outbox in the same unit of work as the change it reports; `bot.web`
+Each event is written to the outbox in the same unit of work as the change it reports (by
+`bot.request_service`, the one place that changes a request); `bot.web`
 delivers due events with retries and backoff. The delivery id is stable across retries, so receivers
 dedupe by it. Signature: `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
 """
@@ -21,12 +22,12 @@ from sqlalchemy.orm import Session
 from bot.delivery import DeliveryFailed, deliver_due
 from bot.settings import Settings
 from bot.store.db import UnitOfWork
-from bot.store.outbox import enqueue
+from bot.store.outbox import CREATED, STATUS_CHANGED, enqueue
 from bot.store.schema import AppointmentRequest, OutboxMessage
 
 WEBHOOK = "webhook"
 TIMEOUT_S = 10
-CREATED, STATUS_CHANGED = "request.created", "request.status_changed"
+__all__ = ["CREATED", "STATUS_CHANGED", "announce", "deliver_due_webhooks", "request_data"]
 
 
 def request_data(request: AppointmentRequest) -> dict[str, Any]:
@@ -54,7 +55,10 @@ def request_data(request: AppointmentRequest) -> dict[str, Any]:
 
 
 def announce(session: Session, settings: Settings, request: AppointmentRequest, event: str) -> None:
-    """Queue the event for the webhook, if one is configured (same transaction as the change)."""
+    """Queue the event for the webhook, if one is configured (same transaction as the change).
+
+    Called by `bot.request_service`, which decides which changes are announced.
+    """
     if settings.notify_webhook_url:
         enqueue(session, request, WEBHOOK, event)
 

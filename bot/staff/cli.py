@@ -17,6 +17,7 @@ from typing import TextIO
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.request_service import change_status
 from bot.settings import Settings, SettingsError, get_settings
 from bot.staff.export import write_csv
 from bot.staff.passwords import hash_password, password_problem
@@ -26,7 +27,6 @@ from bot.store.requests import (
     RequestFilter,
     StoreError,
     all_matching,
-    change_status,
     purge_older_than,
     require_request,
     search_requests,
@@ -34,7 +34,6 @@ from bot.store.requests import (
 )
 from bot.store.schema import STATUSES
 from bot.store.staff import create_api_key, create_user, disable_user, revoke_api_key
-from bot.webhooks import STATUS_CHANGED, announce
 
 ACTOR = "staff-cli"
 
@@ -150,10 +149,8 @@ def cmd_show(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Text
 
 
 def cmd_set_status(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> None:
-    with uow() as session:
-        request = change_status(session, args.reference, args.status, actor=ACTOR, note=args.note)
-        announce(session, args.settings, request, STATUS_CHANGED)
-        out.write(f"{request.reference} is now '{request.status}'.\n")
+    request = change_status(uow, args.settings, args.reference, args.status, actor=ACTOR, note=args.note)
+    out.write(f"{request.reference} is now '{request.status}'.\n")
 
 
 def cmd_export(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> None:

@@ -9,12 +9,15 @@ from sqlalchemy.orm import Session
 
 from bot.store.schema import AppointmentRequest, OutboxMessage
 
+# What happened, as integrators and staff hear of it (one outbox row per channel and event).
+CREATED, STATUS_CHANGED = "request.created", "request.status_changed"
 MAX_ATTEMPTS = 10
 BASE_DELAY_S = 30
 MAX_DELAY_S = 3600
 
 
 def enqueue(session: Session, request: AppointmentRequest, channel: str, event: str) -> OutboxMessage:
+    """Queue one delivery in the caller's transaction, so it exists exactly when the change does."""
     message = OutboxMessage(channel=channel, request_id=request.id, event=event, status="pending", attempts=0)
     session.add(message)
     session.flush()

@@ -151,8 +151,14 @@ def get_request(session: Session, reference: str) -> AppointmentRequest | None:
     ).scalar_one_or_none()
 
 
-def require_request(session: Session, reference: str) -> AppointmentRequest:
-    request = get_request(session, reference)
+def require_request(session: Session, reference: str, *, lock: bool = False) -> AppointmentRequest:
+    """The request, or UnknownReference. `lock=True` takes its row lock (PostgreSQL's SELECT … FOR
+    UPDATE; SQLite's BEGIN IMMEDIATE already serialises writers) and re-reads it after waiting, so a
+    move is decided on the status another transaction may just have committed."""
+    query = select(AppointmentRequest).where(AppointmentRequest.reference == reference.strip().upper())
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    request = session.execute(query).scalar_one_or_none()
     if request is None:
         raise UnknownReference(f"no request with reference {reference}")
     return request
@@ -161,10 +167,13 @@ def require_request(session: Session, reference: str) -> AppointmentRequest:
 def change_status(
     session: Session, reference: str, to_status: str, *, actor: str, note: str | None = None
 ) -> AppointmentRequest:
-    """Move a request along the allowed paths and write the audit row; refuses any other move."""
+    """Move a request along the allowed paths and write the audit row; refuses any other move.
+
+    The row is locked first: a visitor's cancel racing a staff move must not overwrite a final status.
+    """
     if to_status not in STATUSES:
         raise StatusMoveRefused(f"unknown status '{to_status}' (one of {', '.join(STATUSES)})")
-    request = require_request(session, reference)
+    request = require_request(session, reference, lock=True)
     if to_status not in ALLOWED_MOVES[request.status]:
         raise StatusMoveRefused(f"{request.reference} is '{request.status}' and cannot become '{to_status}'")
     session.add(
@@ -252,7 +261,7 @@ def add_note(session: Session, reference: str, *, actor: str, note: str) -> Appo
     text = (note or "").strip()
     if not text:
         raise InvalidRequest("the note is empty")
-    request = require_request(session, reference)
+    request = require_request(session, reference, lock=True)
     session.add(
         StatusChange(
             request_id=request.id,

@@ -161,3 +161,17 @@ class OutboxMessage(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class ContactCheck(Base):
+    """Failed contact checks of one reference code, whether or not a request holds it: the count
+    behind the lockout against guessing a patient's phone or e-mail (or which codes exist)."""
+
+    __tablename__ = "contact_checks"
+
+    reference = Column(String(16), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime())
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_contact_checks_updated", "updated_at"),)

@@ -3,7 +3,7 @@
 A visitor is given a reference code only once the request is durable somewhere: in the database, or
 here. A file is named after the request's idempotency key, so a retried submit finds the entry (and
 its code) again, and writing is create-once: temp file, fsync, link into place, fsync the directory.
-The action server drains the spool into the database (`bot.submission.drain`).
+The action server drains the spool into the database (`bot.request_service.drain`).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.request_service import add_note, change_status
 from bot.staff.export import write_csv
 from bot.staff.passwords import verify_password
 from bot.store.requests import (
@@ -27,9 +28,7 @@ from bot.store.requests import (
     InvalidRequest,
     RequestFilter,
     StoreError,
-    add_note,
     all_matching,
-    change_status,
     get_request,
     search_requests,
     status_history,
@@ -46,7 +45,6 @@ from bot.web.sessions import (
     read_session,
     tokens_match,
 )
-from bot.webhooks import STATUS_CHANGED, announce
 
 LOGIN_NONCE = "prl_login"
 PER_PAGE = 25
@@ -289,15 +287,14 @@ async def request_action(
     reference = request.path_params["reference"]
     note = str(form.get("note", "")).strip()[:2000] or None
     action = str(form.get("action", ""))
+    uow, settings, actor = request.app.state.uow, request.app.state.proxy.settings, f"staff:{user.username}"
     try:
-        with request.app.state.uow() as db:
-            if action == "note":
-                add_note(db, reference, actor=f"staff:{user.username}", note=note or "")
-            elif action in STAFF_MOVES:
-                moved = change_status(db, reference, action, actor=f"staff:{user.username}", note=note)
-                announce(db, request.app.state.proxy.settings, moved, STATUS_CHANGED)
-            else:
-                raise InvalidRequest("unknown action")
+        if action == "note":
+            add_note(uow, reference, actor=actor, note=note or "")
+        elif action in STAFF_MOVES:
+            change_status(uow, settings, reference, action, actor=actor, note=note)
+        else:
+            raise InvalidRequest("unknown action")
     except StoreError as error:
         return _with_session(request, Response(f"Not done: {error}", status_code=400), session)
     return _with_session(

@@ -15,8 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.booking import ActionSubmitRequest
+from actions.lookup import VERIFIED, ActionCancelRequest
 from bot.bench.servers import free_port
 from bot.notify import deliver_due_emails
+from bot.request_service import change_status
 from bot.settings import get_settings
 from bot.store.db import UnitOfWork
 from bot.store.schema import AppointmentRequest, OutboxMessage
@@ -63,6 +65,11 @@ async def submit(domain: dict) -> None:
     )
 
 
+def outbox_events(store: UnitOfWork) -> list[tuple[str, str]]:
+    with store() as session:
+        return [(m.channel, m.event) for m in session.execute(select(OutboxMessage)).scalars()]
+
+
 def outbox(store: UnitOfWork) -> list[tuple[str, int]]:
     with store() as session:
         return [(m.status, m.attempts) for m in session.execute(select(OutboxMessage)).scalars()]
@@ -85,6 +92,32 @@ async def test_a_new_request_is_mailed_to_staff_without_patient_details(
         assert detail not in mail["Subject"] and detail not in body
     assert outbox(store) == [("sent", 1)]
     assert deliver_due_emails(get_settings(), store) == (0, 0)  # sent once
+
+
+async def test_a_visitors_cancel_is_mailed_to_staff_without_patient_details(
+    domain: dict, store: UnitOfWork, inbox: Inbox
+) -> None:
+    await submit(domain)
+    with store() as session:
+        request = session.execute(select(AppointmentRequest)).scalar_one()
+        reference, sender = request.reference, request.conversation_id
+    slots = {"lookup_purpose": "cancel", "lookup_reference": reference, "lookup_contact": VERIFIED}
+    await ActionCancelRequest().run(CollectingDispatcher(), make_tracker(slots, sender=sender), domain)
+    assert deliver_due_emails(get_settings(), store) == (2, 0)
+    cancelled = inbox.received[-1]
+    assert cancelled["Subject"] == "An appointment request was cancelled by the visitor"
+    body = cancelled.get_payload(decode=True).decode()
+    assert f"https://assistant.clinic.example/staff/requests/{reference}" in body
+    for detail in ("Jane", "Smith", "212", "jane@example.org", "sciatica"):
+        assert detail not in cancelled["Subject"] and detail not in body
+
+
+async def test_a_staff_move_is_not_mailed(domain: dict, store: UnitOfWork, inbox: Inbox) -> None:
+    await submit(domain)
+    with store() as session:
+        reference = session.execute(select(AppointmentRequest.reference)).scalar_one()
+    change_status(store, get_settings(), reference, "contacted", actor="staff:alice")
+    assert [event for _, event in outbox_events(store)] == ["request.created"]
 
 
 async def test_a_failing_mail_server_is_retried_later_and_loses_nothing(

@@ -12,12 +12,13 @@ from sqlalchemy.exc import OperationalError
 
 import actions.booking
 import actions.context
+import bot.request_service
+from bot.request_service import drain
 from bot.settings import get_settings
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork
 from bot.store.schema import AppointmentRequest
 from bot.store.spool import Spool
-from bot.submission import drain
 from tests.actions.conftest import make_tracker, slot_events, texts
 from tests.actions.test_booking import START, complete_slots, submit
 
@@ -81,7 +82,7 @@ async def test_a_database_that_hangs_hands_over_to_the_spool_in_time(
             released.wait(10)
             raise OperationalError("insert", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(actions.booking, "STORE_TIME_LIMIT_S", 0.3)
+    monkeypatch.setattr(bot.request_service, "STORE_TIME_LIMIT_S", 0.3)
     monkeypatch.setattr(actions.booking, "unit_of_work", HungStore)
     started = time.monotonic()
     dispatcher, _ = await submit(domain, make_tracker(complete_slots(), events=[START]))
@@ -101,7 +102,7 @@ async def test_a_late_insert_after_the_time_limit_keeps_the_visitors_code(
             time.sleep(0.6)  # the database answers, but after the visitor was answered from the spool
             return real()
 
-    monkeypatch.setattr(actions.booking, "STORE_TIME_LIMIT_S", 0.2)
+    monkeypatch.setattr(bot.request_service, "STORE_TIME_LIMIT_S", 0.2)
     monkeypatch.setattr(actions.booking, "unit_of_work", SlowStore)
     dispatcher, _ = await submit(domain, make_tracker(complete_slots(), events=[START]))
     code = find_code(texts(dispatcher)[0])

@@ -32,6 +32,8 @@ from bot.store.db import UnitOfWork, make_engine
 from tests.conftest import TEST_ENV
 from tests.e2e import fake_providers
 from tests.e2e.fake_providers import FakeProviders
+from tests.e2e.webhook_receiver import SECRET as WEBHOOK_SECRET
+from tests.e2e.webhook_receiver import WebhookReceiver
 
 START_TIMEOUT_S = 240
 PROVIDER_HOOK = Path(__file__).resolve().parent / "provider_hook"
@@ -118,11 +120,24 @@ def providers() -> Iterator[FakeProviders]:
 
 
 @pytest.fixture(scope="session")
+def webhooks() -> Iterator[WebhookReceiver]:
+    """The integrators' webhook of the shared stack: a real local receiver."""
+    receiver = WebhookReceiver(free_port()).start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, trained_model: Path, providers: FakeProviders
+    tmp_path_factory: pytest.TempPathFactory,
+    trained_model: Path,
+    providers: FakeProviders,
+    webhooks: WebhookReceiver,
 ) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("stack")
-    env = launcher_env(tmp, **CHANNEL_ENV)
+    env = launcher_env(
+        tmp, **CHANNEL_ENV, NOTIFY_WEBHOOK_URL=webhooks.url, NOTIFY_WEBHOOK_SECRET=WEBHOOK_SECRET
+    )
     env["PUBLIC_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}"
     env["FAKE_PROVIDERS_URL"] = providers.url
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROVIDER_HOOK), env.get("PYTHONPATH")]))

@@ -9,12 +9,15 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from bot.settings import ROOT
-from bot.store.codes import find_code
+from bot.store.codes import find_code, new_code
+from bot.store.contact_checks import MAX_FAILURES
 from bot.store.db import UnitOfWork
+from bot.store.outbox import STATUS_CHANGED
 from bot.store.requests import get_request, status_history
-from bot.store.schema import AppointmentRequest
+from bot.store.schema import AppointmentRequest, OutboxMessage
 from tests.conftest import next_open_day
 from tests.e2e.conftest import Stack
+from tests.e2e.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +29,18 @@ def converse(stack: Stack, sender: str, *turns: str) -> list[str]:
         replies = stack.say(sender, turn)
         assert replies, f"no answer to {turn!r}"
     return [r.get("text", "") for r in replies]
+
+
+def outbox_of(store: UnitOfWork, code: str) -> list[tuple[str, str]]:
+    """The request's outbox rows (channel, event), as the action server wrote them."""
+    with store() as session:
+        request = get_request(session, code)
+        return [
+            (m.channel, m.event)
+            for m in session.execute(
+                select(OutboxMessage).where(OutboxMessage.request_id == request.id).order_by(OutboxMessage.id)
+            ).scalars()
+        ]
 
 
 def rows_of(store: UnitOfWork, sender: str) -> list[AppointmentRequest]:
@@ -104,7 +119,7 @@ def test_correcting_a_detail_before_sending(stack: Stack, stack_store: UnitOfWor
 
 
 def test_status_and_cancel_need_the_contact_on_another_conversation(
-    stack: Stack, stack_store: UnitOfWork, sender: str
+    stack: Stack, stack_store: UnitOfWork, webhooks: WebhookReceiver, sender: str
 ) -> None:
     book_until_review(stack, sender, name="Lee Park")
     code = find_code(" ".join(converse(stack, sender, "yes")))
@@ -117,7 +132,9 @@ def test_status_and_cancel_need_the_contact_on_another_conversation(
     asked = " ".join(converse(stack, stranger, f"cancel {code}"))
     assert "phone number or e-mail" in asked and "Lee Park" not in asked
     refused = " ".join(converse(stack, stranger, "617 253 1000"))
-    assert "doesn't match" in refused
+    assert "couldn't match that code with those details" in refused and "reference code" in refused
+    asked_again = " ".join(converse(stack, stranger, code))
+    assert "phone number or e-mail" in asked_again
     confirm = " ".join(converse(stack, stranger, "jane@example.org"))
     assert f"cancel request {code}" in confirm
     done = " ".join(converse(stack, stranger, "yes"))
@@ -128,11 +145,54 @@ def test_status_and_cancel_need_the_contact_on_another_conversation(
         assert request.status == "cancelled"
         assert [c.to_status for c in status_history(session, request)] == ["new", "cancelled"]
         assert status_history(session, request)[-1].actor == "visitor"
+    # The visitor's own cancel is announced like any other move: one event, delivered, signed.
+    assert [row for row in outbox_of(stack_store, code) if row[1] == STATUS_CHANGED] == [
+        ("webhook", STATUS_CHANGED)
+    ]
+    [delivered] = webhooks.wait_for(code, STATUS_CHANGED)
+    assert delivered["data"]["status"] == "cancelled" and "transcript" not in delivered["data"]
+    converse(stack, stranger, "yes")  # a repeated "yes" announces nothing more
+    assert len([row for row in outbox_of(stack_store, code) if row[1] == STATUS_CHANGED]) == 1
 
 
-def test_an_unknown_code_gets_a_clear_answer(stack: Stack, sender: str) -> None:
-    reply = " ".join(converse(stack, sender, "status of PRL-7KQ3MX"))
-    assert "couldn't find a request with the code PRL-7KQ3MX" in reply
+def test_an_unknown_code_and_a_wrong_contact_get_the_same_replies(
+    stack: Stack, stack_store: UnitOfWork, sender: str
+) -> None:
+    """From another conversation nothing tells a real code from an unknown one, and failures are
+    counted per code in the database: a new conversation does not start the count again."""
+    converse(stack, sender, "can someone call me back", "Sam Lee", "617 253 1000", "yes")
+    real = find_code(" ".join(converse(stack, sender, "yes")))
+    unknown = new_code()
+    assert real and unknown != real
+
+    def attempt(code: str, n: int, contact: str) -> tuple[list[str], list[str]]:
+        stranger = f"{sender}-guess-{code}-{n}"
+        asked = converse(stack, stranger, f"what's the status of {code}?")
+        return [t.replace(code, "CODE") for t in asked], converse(stack, stranger, contact)
+
+    for n in range(1, MAX_FAILURES):
+        on_real, on_unknown = attempt(real, n, f"212 555 010{n}"), attempt(unknown, n, f"212 555 010{n}")
+        assert on_real == on_unknown, n
+        assert "phone number or e-mail" in " ".join(on_real[0]) and "Sam Lee" not in " ".join(on_real[0])
+        assert "couldn't match that code with those details" in " ".join(on_real[1])
+    locked_real, locked_unknown = (
+        attempt(real, MAX_FAILURES, "212 555 0109"),
+        attempt(unknown, MAX_FAILURES, "212 555 0109"),
+    )
+    assert locked_real == locked_unknown
+    assert "call the practice" in " ".join(locked_real[1])
+
+    # Locked now: the right phone gets nowhere, and the code is refused as soon as it is given.
+    late = f"{sender}-late"
+    refused = " ".join(converse(stack, late, f"what's the status of {real}?"))
+    assert "call the practice" in refused and "phone number or e-mail" not in refused
+    with stack_store() as session:
+        request = get_request(session, real)
+        assert request.status == "new"
+        notes = [c.note for c in status_history(session, request) if c.actor == "system"]
+    assert len(notes) == 1 and "locked" in notes[0]  # what staff see in the request's history
+    # The conversation that made the request still sees it.
+    assert real in " ".join(converse(stack, sender, f"what's the status of {real}?"))
 
 
 def test_a_callback_request_is_stored_as_its_own_kind(

@@ -25,7 +25,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with engine.begin() as connection:
         connection.execute(
             text(
-                "TRUNCATE access_events, status_changes, appointment_requests, staff_users, api_keys "
+                "TRUNCATE access_events, outbox, status_changes, appointment_requests, staff_users, "
+                "api_keys, contact_checks "
                 "RESTART IDENTITY CASCADE"
             )
         )

@@ -18,12 +18,12 @@ from sqlalchemy.exc import OperationalError
 import bot.action_server
 import bot.store.spool
 from bot.launcher import action_server_command
+from bot.request_service import drain, is_outage
 from bot.settings import ROOT, VAR_DIR, get_settings, load_settings
 from bot.store.db import UnitOfWork
 from bot.store.requests import NewRequest, create_request
 from bot.store.schema import AppointmentRequest, OutboxMessage, StatusChange
 from bot.store.spool import CorruptEntry, Spool, SpooledRequest, decode, encode, file_name
-from bot.submission import drain, is_outage
 from tests.conftest import TEST_ENV
 
 SENT_AT = datetime(2026, 11, 25, 15, 0, 7, tzinfo=timezone.utc)
