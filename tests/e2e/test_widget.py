@@ -161,7 +161,7 @@ def test_start_over_forgets_the_conversation(page: Page, stack: Stack) -> None:
     expect(log(page)).not_to_contain_text("connective tissue")
     expect(log(page)).to_contain_text("not medical advice")
     stored = page.evaluate("JSON.stringify(localStorage)")
-    assert "connective tissue" not in stored and "prolotherapy" not in stored
+    assert "connective tissue" not in stored and "what is prolotherapy?" not in stored
     send(page, "hello")
     wait_for_reply(page, "Hello")
     assert page.evaluate("Object.values(localStorage).map(JSON.parse)[0].token") != token
