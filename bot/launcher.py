@@ -10,6 +10,7 @@ replicas, where a supervisor of their own restarts it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -142,31 +143,58 @@ def services(settings: Settings, model: Path) -> list[Service]:
     ]
 
 
-def stop_all(running: Sequence[Service]) -> None:
-    for service in running:
-        if service.process and service.process.poll() is None:
-            service.process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    for service in running:
-        if service.process is None:
-            continue
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """Signal a service and whatever it started: each runs in a session of its own (its pid is its
+    group's id), so a terminal's or make's signals never reach it twice, and this reaches them all."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def stop_all(running: Sequence[Service], grace_s: float = STOP_TIMEOUT_S) -> None:
+    """SIGTERM every service's process group, SIGKILL what is left after `grace_s`. Never raises:
+    it is what runs while the launcher is going down, whatever else went wrong."""
+    live = [s.process for s in running if s.process is not None and s.process.poll() is None]
+    for process in live:
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for process in live:
         try:
-            service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            service.process.kill()
-            service.process.wait()
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+        # The leader is gone; end whatever it started that is still in its group.
+        _signal_group(process, signal.SIGKILL)
 
 
 def dead(running: Sequence[Service]) -> Service | None:
     return next((s for s in running if s.process and s.process.poll() is not None), None)
 
 
-class _Stop(Exception):
-    pass
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def _raise_stop(signum: int, _frame: object) -> None:
-    raise _Stop(signum)
+class _StopRequest:
+    """Records the first stop signal; the handler only sets a flag, so a second SIGTERM (make
+    forwards one on top of the terminal's) or a signal in the middle of start-up can interrupt
+    nothing: the main loop looks at the flag between steps."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum: int, _frame: object) -> None:
+        if self.signum is None:
+            self.signum = signum
+
+    @property
+    def requested(self) -> bool:
+        return self.signum is not None
+
+
+def _pause(stop: _StopRequest, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not stop.requested and time.monotonic() < deadline:
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
 
 def run(settings: Settings) -> int:
@@ -187,14 +215,17 @@ def run(settings: Settings) -> int:
     env = child_environment(settings)
     running = services(settings, model)
 
-    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stop = _StopRequest()
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
         for service in running:
+            if stop.requested:
+                break
             print(f"Starting the {service.name}…", flush=True)
             service.process = subprocess.Popen(service.command, cwd=ROOT, env=env, start_new_session=True)
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         waiting = list(running)
-        while waiting:
+        while waiting and not stop.requested:
             if failed := dead(running):
                 raise LaunchError(
                     f"the {failed.name} exited during start-up (exit code {failed.process.returncode}); "
@@ -203,24 +234,22 @@ def run(settings: Settings) -> int:
             if time.monotonic() > deadline:
                 raise LaunchError(f"the {waiting[0].name} did not answer within {STARTUP_TIMEOUT_S} s")
             waiting = [s for s in waiting if not answers(s.health_url)]
-            time.sleep(0.5)
-        print(banner(settings), flush=True)
-        while True:
+            _pause(stop, 0.5)
+        if not stop.requested:
+            print(banner(settings), flush=True)
+        while not stop.requested:
             if failed := dead(running):
                 raise LaunchError(
                     f"the {failed.name} stopped unexpectedly (exit code {failed.process.returncode}); "
                     "stopping the rest"
                 )
-            time.sleep(0.5)
-    except _Stop:
+            _pause(stop, 0.5)
         print("\nStopping…", flush=True)
         stop_all(running)
         print("Stopped.", flush=True)
         return 0
-    except BaseException:
-        stop_all(running)
-        raise
     finally:
+        stop_all(running)  # after an error; a no-op once everything has stopped
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

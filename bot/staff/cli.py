@@ -11,29 +11,40 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TextIO
 
-from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.request_service import change_status
-from bot.settings import Settings, SettingsError, get_settings
+from bot.retention import (
+    StoreUnavailable,
+    compact_sqlite,
+    count_conversations,
+    purge_conversations,
+    remove_files,
+    spool_files_to_purge,
+    tracker_engine,
+)
+from bot.settings import SettingsError, get_settings
 from bot.staff.export import write_csv
 from bot.staff.passwords import hash_password, password_problem
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
 from bot.store.requests import (
+    PURGE_ACTION,
     RequestFilter,
     StoreError,
     all_matching,
+    count_older_than,
     purge_older_than,
     require_request,
     search_requests,
     status_history,
 )
 from bot.store.schema import STATUSES
-from bot.store.staff import create_api_key, create_user, disable_user, revoke_api_key
+from bot.store.spool import Spool
+from bot.store.staff import create_api_key, create_user, disable_user, record_access, revoke_api_key
 
 ACTOR = "staff-cli"
 
@@ -164,38 +175,61 @@ def cmd_export(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Te
             write_csv(rows, out)
 
 
-def purge_tracker(settings: Settings, conversations: list[str]) -> int:
-    """Remove the conversations' events from Rasa's tracker store (its own database)."""
-    if not conversations:
-        return 0
-    engine = create_engine(settings.tracker_database_url)
-    try:
-        if not inspect(engine).has_table("events"):
-            return 0
-        removed = 0
-        with engine.begin() as connection:
-            for conversation in conversations:
-                removed += connection.execute(
-                    text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation}
-                ).rowcount
-        return removed
-    finally:
-        engine.dispose()
-
-
 def cmd_purge(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> None:
-    if not args.yes:
-        out.write(
-            f"Delete every request older than {args.older_than} days with its history and transcript? [y/N] "
+    """Count everything first (both databases must answer, or nothing is deleted), record the plan,
+    then delete: the appointment store, the tracker store, the spool."""
+    cutoff = datetime.now(timezone.utc) - timedelta(days=args.older_than)
+    spool = Spool(args.settings.local_outbox_dir)
+    tracker = tracker_engine(args.settings.tracker_database_url)
+    try:
+        try:
+            with uow() as session:
+                counts = count_older_than(session, cutoff)
+                files, spooled = spool_files_to_purge(spool, session, cutoff)
+        except SQLAlchemyError as error:
+            raise CliError(
+                f"the appointment database (DATABASE_URL) is not available ({type(error).__name__}); "
+                "nothing was deleted"
+            ) from None
+        try:
+            conversations = count_conversations(tracker, cutoff)
+        except StoreUnavailable as error:
+            raise CliError(f"{error}; nothing was deleted") from None
+        plan = (
+            f"cutoff {cutoff:%Y-%m-%d %H:%M} UTC ({args.older_than} days): {counts.describe()}; "
+            f"{conversations.describe()}; {spooled.describe()}"
         )
+        if not args.yes:
+            out.write(f"Purge everything older than {args.older_than} days?\n  {plan}\n[y/N] ")
+            out.flush()
+            if stdin.readline().strip().lower() not in ("y", "yes"):
+                out.write("Nothing deleted.\n")
+                return
+        with uow() as session:  # the record comes first, committed, and is never purged
+            record_access(session, ACTOR, PURGE_ACTION, None, f"planned: {plan}")
+        out.write(f"Purging (recorded): {plan}\n")
         out.flush()
-        if stdin.readline().strip().lower() not in ("y", "yes"):
-            out.write("Nothing deleted.\n")
-            return
-    with uow() as session:
-        count, conversations = purge_older_than(session, args.older_than, now=datetime.now(timezone.utc))
-    events = purge_tracker(args.settings, conversations)
-    out.write(f"Deleted {count} request(s) and {events} conversation event(s).\n")
+        try:
+            with uow() as session:
+                purge_older_than(session, cutoff)
+            if uow.engine.dialect.name == "sqlite":
+                compact_sqlite(uow.engine)
+        except SQLAlchemyError as error:
+            raise CliError(
+                f"the appointment database failed during the purge ({type(error).__name__}); nothing "
+                "more was deleted: run the purge again"
+            ) from None
+        try:
+            purge_conversations(tracker, cutoff)
+        except StoreUnavailable as error:
+            raise CliError(
+                f"{error}: the appointment store is purged, the conversations are not; run the purge again"
+            ) from None
+        remove_files(files)
+    finally:
+        if tracker is not None:
+            tracker.dispose()
+    out.write("Purge done.\n")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -245,7 +279,9 @@ def parser() -> argparse.ArgumentParser:
     filters(export)
     export.add_argument("--output", help="file to write (default: standard output)")
     export.set_defaults(run=cmd_export)
-    purge = commands.add_parser("purge", help="delete requests older than DAYS with all their patient data")
+    purge = commands.add_parser(
+        "purge", help="delete requests, conversations, access events and notifications older than DAYS"
+    )
     purge.add_argument("--older-than", type=_days, required=True, metavar="DAYS")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     purge.set_defaults(run=cmd_purge)

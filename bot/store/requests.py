@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -276,24 +276,79 @@ def add_note(session: Session, reference: str, *, actor: str, note: str) -> Appo
     return request
 
 
-def purge_older_than(session: Session, days: int, *, now: datetime | None = None) -> tuple[int, list[str]]:
-    """Delete requests created more than `days` ago with their audit rows, access events and
-    pending notifications.
+PURGE_ACTION = "purge"  # the record of a purge: counts and the cutoff only, kept past every cutoff
 
-    Returns how many were removed and their conversation ids, whose tracker events the caller
-    removes from Rasa's own database.
-    """
-    if days < 0:
-        raise InvalidRequest("the age must be zero or more days")
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
-    old = list(
-        session.execute(select(AppointmentRequest).where(AppointmentRequest.created_at < cutoff)).scalars()
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    """What a purge removes from the appointment store (or removed)."""
+
+    requests: int = 0
+    access_events: int = 0
+    outbox: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"{self.requests} request(s), {self.access_events} access event(s), {self.outbox} notification(s)"
+        )
+
+
+def _old_requests(cutoff: datetime):
+    return select(AppointmentRequest.id).where(AppointmentRequest.created_at < cutoff)
+
+
+def _old_access_events(cutoff: datetime):
+    return or_(
+        AccessEvent.request_id.in_(_old_requests(cutoff)),
+        (AccessEvent.created_at < cutoff) & (AccessEvent.action != PURGE_ACTION),
     )
-    ids = [request.id for request in old]
-    conversations = sorted({request.conversation_id for request in old if request.conversation_id})
-    if ids:
-        session.execute(delete(AccessEvent).where(AccessEvent.request_id.in_(ids)))
-        session.execute(delete(OutboxMessage).where(OutboxMessage.request_id.in_(ids)))
-        session.execute(delete(StatusChange).where(StatusChange.request_id.in_(ids)))
-        session.execute(delete(AppointmentRequest).where(AppointmentRequest.id.in_(ids)))
-    return len(ids), conversations
+
+
+def _old_outbox(cutoff: datetime):
+    return or_(OutboxMessage.request_id.in_(_old_requests(cutoff)), OutboxMessage.created_at < cutoff)
+
+
+def count_older_than(session: Session, cutoff: datetime) -> PurgeCounts:
+    """What `purge_older_than` would delete, without deleting (the plan a purge records first)."""
+
+    def count(model, where) -> int:
+        return session.execute(select(func.count()).select_from(model).where(where)).scalar_one()
+
+    return PurgeCounts(
+        requests=count(AppointmentRequest, AppointmentRequest.created_at < cutoff),
+        access_events=count(AccessEvent, _old_access_events(cutoff)),
+        outbox=count(OutboxMessage, _old_outbox(cutoff)),
+    )
+
+
+def purge_older_than(session: Session, cutoff: datetime) -> PurgeCounts:
+    """Delete what is older than `cutoff`: requests with their audit rows, access events and
+    notifications, and every access event and notification of that age whatever its request.
+
+    The records of earlier purges stay (they hold no patient data). Conversations live in Rasa's
+    tracker store, which `bot.retention` cleans.
+    """
+    counts = count_older_than(session, cutoff)
+    # Exports recorded before the search text was left out of access events: keep only the count.
+    for event in session.execute(
+        select(AccessEvent).where(AccessEvent.action == "exported", AccessEvent.detail.like("%;%"))
+    ).scalars():
+        event.detail = event.detail.split(";", 1)[0]
+    session.flush()
+    session.execute(
+        delete(AccessEvent).where(_old_access_events(cutoff)),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        delete(OutboxMessage).where(_old_outbox(cutoff)), execution_options={"synchronize_session": False}
+    )
+    old = _old_requests(cutoff).scalar_subquery()
+    session.execute(
+        delete(StatusChange).where(StatusChange.request_id.in_(old)),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        delete(AppointmentRequest).where(AppointmentRequest.created_at < cutoff),
+        execution_options={"synchronize_session": False},
+    )
+    return counts

@@ -34,7 +34,14 @@ from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error, make_engine
 from bot.web import api, channels, staff
 from bot.web.limits import RateLimiter
-from bot.web.tokens import conversation_of, new_conversation, payload_is_genuine, sign_payload
+from bot.web.tokens import (
+    conversation_of,
+    new_conversation,
+    payload_is_genuine,
+    sign_payload,
+    token_expired,
+    token_for,
+)
 from bot.webhooks import deliver_due_webhooks
 
 logger = logging.getLogger(__name__)
@@ -49,6 +56,7 @@ OUTAGE = (
     "Sorry, the assistant is not available right now. Please try again in a moment, or call the practice "
     "at {phone}."
 )
+EXPIRED = "Our earlier conversation has ended after a day without messages, so this is a new one."
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -188,10 +196,11 @@ async def chat(request: Request) -> Response:
     if not isinstance(data, dict):
         return _error(400, 'Please send a JSON object like {"message": "hello"}.')
 
-    conversation = conversation_of(proxy.secret, request.headers.get(TOKEN_HEADER))
-    token = request.headers.get(TOKEN_HEADER)
+    given = request.headers.get(TOKEN_HEADER)
+    conversation = conversation_of(proxy.secret, given)
+    restarted = conversation is None and token_expired(proxy.secret, given)
     if conversation is None:
-        conversation, token = new_conversation(proxy.secret)
+        conversation, _ = new_conversation(proxy.secret)
 
     if "payload" in data:
         payload = data.get("payload")
@@ -235,7 +244,11 @@ async def chat(request: Request) -> Response:
             entry["buttons"] = buttons
         if entry["text"] or buttons:
             messages.append(entry)
-    return JSONResponse({"token": token, "messages": messages})
+    if restarted:
+        messages.insert(0, {"text": EXPIRED})
+    # Re-issued with every answer: the lifetime runs from the last reply (bot/web/tokens.py).
+    reply = {"token": token_for(proxy.secret, conversation), "messages": messages}
+    return JSONResponse({**reply, "restarted": True} if restarted else reply)
 
 
 async def healthz(request: Request) -> Response:

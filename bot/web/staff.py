@@ -311,9 +311,10 @@ async def export(request: Request, session: StaffSession, user: StaffUser) -> Re
     with request.app.state.uow() as db:
         rows = all_matching(db, wanted)
         count = write_csv(rows, out)
-        record_access(
-            db, f"staff:{user.username}", "exported", None, f"{count} request(s); {request.url.query}"
-        )
+        # Which filters, never their values: a search is a patient's name or phone.
+        used = [name for name, value in vars(wanted).items() if value]
+        detail = f"{count} request(s)" + (f" (filters: {', '.join(used)})" if used else "")
+        record_access(db, f"staff:{user.username}", "exported", None, detail)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
     response = Response(
         out.getvalue(),

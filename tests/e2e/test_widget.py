@@ -160,9 +160,32 @@ def test_start_over_forgets_the_conversation(page: Page, stack: Stack) -> None:
     page.get_by_role("button", name="Start over").click()
     expect(log(page)).not_to_contain_text("connective tissue")
     expect(log(page)).to_contain_text("not medical advice")
+    stored = page.evaluate("JSON.stringify(localStorage)")
+    assert "connective tissue" not in stored and "what is prolotherapy?" not in stored
     send(page, "hello")
     wait_for_reply(page, "Hello")
     assert page.evaluate("Object.values(localStorage).map(JSON.parse)[0].token") != token
+
+
+def test_a_stored_transcript_past_its_lifetime_is_cleared_on_load(page: Page, stack: Stack) -> None:
+    page.goto(stack.web_url + "/")
+    key = f"prl-chat:{stack.web_url}"
+    day_ms = 24 * 3600 * 1000
+    for age_ms, kept in ((day_ms + 60_000, False), (day_ms - 600_000, True)):
+        page.evaluate(
+            """([key, ageMs]) => localStorage.setItem(key, JSON.stringify({
+                token: null, greeted: true, open: true, unread: 0, activeAt: Date.now() - ageMs,
+                messages: [{from: "me", text: "Ancient transcript line"}]}))""",
+            [key, age_ms],
+        )
+        page.reload()
+        if kept:  # reopened as it was left
+            expect(log(page)).to_contain_text("Ancient transcript line")
+        else:
+            page.get_by_role("button", name=re.compile("^Open chat")).click()
+            expect(log(page)).to_contain_text("not medical advice")
+            expect(log(page)).not_to_contain_text("Ancient transcript line")
+            assert "Ancient transcript line" not in page.evaluate("JSON.stringify(localStorage)")
 
 
 def test_the_widget_fills_a_phone_screen(browser, stack: Stack) -> None:

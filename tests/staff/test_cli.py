@@ -6,12 +6,14 @@ import csv
 import io
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from bot.bench.servers import free_port
 from bot.settings import ROOT, get_settings
 from bot.staff.cli import main
 from bot.staff.passwords import verify_password
@@ -186,37 +188,62 @@ def test_api_keys_are_shown_once_stored_hashed_and_revocable(uow: UnitOfWork) ->
 def test_purge_removes_old_requests_with_everything_that_holds_patient_data(uow: UnitOfWork) -> None:
     old = add_request(uow, "Old Patient", conversation_id="conv-old")
     recent = add_request(uow, "Recent Patient", conversation_id="conv-new")
+    long_ago = datetime.now(timezone.utc) - timedelta(days=400)
     with uow() as session:
         request = get_request(session, old)
-        request.created_at = datetime.now(timezone.utc) - timedelta(days=400)
+        request.created_at = long_ago
         record_access(session, "alice", "viewed", request)
         enqueue(session, request, "email", "request.created")
     tracker = create_engine(get_settings().tracker_database_url)
     with tracker.begin() as connection:
-        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)"))
         connection.execute(
             text(
-                "INSERT INTO events (sender_id, data) VALUES ('conv-old', 'x'), ('conv-old', 'y'), "
-                "('conv-new', 'z')"
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
+                "timestamp REAL, data TEXT)"
             )
         )
+        connection.execute(
+            text(
+                "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES "
+                "('conv-old', 'user', :old, 'x'), ('conv-old', 'bot', :old, 'y'), "
+                "('conv-new', 'user', :now, 'z')"
+            ),
+            {"old": long_ago.timestamp(), "now": time.time()},
+        )
 
-    assert run("purge", "--older-than", "365", stdin="n\n") == (
-        0,
-        "Delete every request older than 365 days with its history and transcript? [y/N] Nothing deleted.\n",
+    code, out = run("purge", "--older-than", "365", stdin="n\n")
+    assert code == 0 and out.endswith("[y/N] Nothing deleted.\n")
+    assert (
+        "1 request(s), 1 access event(s), 1 notification(s); 1 whole conversation(s), 2 conversation event(s)"
+        in out
     )
     code, out = run("purge", "--older-than", "365", "--yes")
-    assert code == 0 and "Deleted 1 request(s) and 2 conversation event(s)." in out
+    assert code == 0 and out.startswith("Purging (recorded): cutoff ") and out.endswith("Purge done.\n")
     with uow() as session:
         assert get_request(session, old) is None and get_request(session, recent) is not None
         assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
-        for model in (StatusChange, AccessEvent):
-            orphans = session.execute(select(func.count()).select_from(model)).scalar_one()
-            assert orphans == (1 if model is StatusChange else 0)
+        assert session.execute(select(func.count()).select_from(StatusChange)).scalar_one() == 1
+        assert session.execute(select(AccessEvent.action)).scalars().all() == ["purge"]
         assert session.execute(select(func.count()).select_from(AppointmentRequest)).scalar_one() == 1
     with tracker.connect() as connection:
         assert connection.execute(text("SELECT sender_id FROM events")).scalars().all() == ["conv-new"]
     tracker.dispose()
+
+
+def test_purge_refuses_when_the_tracker_database_is_down(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = add_request(uow, "Old Patient")
+    with uow() as session:
+        get_request(session, old).created_at = datetime.now(timezone.utc) - timedelta(days=400)
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{free_port()}/tracker")
+    get_settings.cache_clear()
+    assert run("purge", "--older-than", "365", "--yes")[0] == 1
+    err = capsys.readouterr().err
+    assert "the tracker database (TRACKER_DATABASE_URL" in err and "nothing was deleted" in err
+    with uow() as session:
+        assert get_request(session, old) is not None
+        assert session.execute(select(func.count()).select_from(AccessEvent)).scalar_one() == 0
 
 
 def test_help_for_every_command() -> None:

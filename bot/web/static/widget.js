@@ -20,20 +20,35 @@
     "callback request. I give general information, not medical advice. What you type here is used only to " +
     "answer you and to handle your request.";
   var URL_PATTERN = /(https?:\/\/[^\s<>"']+)/g;
+  // The transcript is kept in the host site's storage for a day after its last message, as long as
+  // bot.web's conversation token lasts after the last reply; then both start afresh.
+  var LIFETIME_MS = 24 * 60 * 60 * 1000;
 
   var state = load();
   var pending = null;
 
+  function fresh(open) {
+    return { token: null, messages: [], greeted: false, open: open, unread: 0, activeAt: Date.now() };
+  }
+
   function load() {
     try {
       var saved = JSON.parse(localStorage.getItem(storageKey) || "null");
-      if (saved && typeof saved === "object" && Array.isArray(saved.messages)) return saved;
+      if (saved && typeof saved === "object" && Array.isArray(saved.messages)) {
+        var age = Date.now() - Number(saved.activeAt);
+        if (age >= 0 && age < LIFETIME_MS) return saved;
+      }
+      localStorage.removeItem(storageKey);  // expired, from before lifetimes, or corrupt
     } catch (e) { /* storage unavailable or corrupt: start fresh */ }
-    return { token: null, messages: [], greeted: false, open: false, unread: 0 };
+    return fresh(false);
   }
 
   function save() {
     try { localStorage.setItem(storageKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  function forget() {
+    try { localStorage.removeItem(storageKey); } catch (e) { /* private mode */ }
   }
 
   function el(tag, attrs, children) {
@@ -144,6 +159,7 @@
   }
 
   function add(message) {
+    state.activeAt = Date.now();
     state.messages.push(message);
     if (state.messages.length > 200) state.messages = state.messages.slice(-200);
     if (!state.open && message.from === "bot") state.unread += 1;
@@ -186,6 +202,12 @@
         if (result.status === 200) {
           pending = null;
           if (result.data.token) state.token = result.data.token;
+          if (result.data.restarted) {
+            // bot.web started a new conversation (the old one's lifetime was over): drop the old
+            // transcript, keeping only what the visitor just sent.
+            var last = state.messages[state.messages.length - 1];
+            state.messages = last && last.from === "me" ? [last] : [];
+          }
           (result.data.messages || []).forEach(function (message) {
             add({ from: "bot", text: message.text, buttons: message.buttons });
           });
@@ -219,7 +241,8 @@
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   close.addEventListener("click", function () { setOpen(false); });
   restart.addEventListener("click", function () {
-    state = { token: null, messages: [], greeted: false, open: true, unread: 0 };
+    forget();
+    state = fresh(true);
     pending = null;
     setOpen(true);
   });
