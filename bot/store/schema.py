@@ -161,3 +161,28 @@ class OutboxMessage(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class StaffSessionRecord(Base):
+    """A signed-in staff session. The cookie holds a random token; only its SHA-256 is kept, so a copy
+    of the database opens no session. Logging out deletes the row, so a saved cookie opens nothing."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class LoginFailure(Base):
+    """One failed staff login (account as typed, client network), counted by every web server."""
+
+    __tablename__ = "login_failures"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False)
+    client = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_login_failures_username_created", "username", "created_at"),)
