@@ -103,7 +103,8 @@ class StatusChange(Base):
 
 
 class StaffUser(Base):
-    """A member of staff. `session_epoch` grows on disable, so every open session ends at once."""
+    """A member of staff. Disabling deletes their sessions (staff_sessions); `session_epoch`, which
+    signed cookies once carried, still counts the disables."""
 
     __tablename__ = "staff_users"
 
