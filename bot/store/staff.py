@@ -122,10 +122,16 @@ def login_failures(session: Session, username: str, window: timedelta, client: s
     return session.execute(query).scalar_one()
 
 
-def clear_login_failures(session: Session, username: str, client: str) -> None:
-    """A right password from this client ends the count against it (not other clients' counts)."""
+def clear_login_failures(session: Session, username: str, client: str, window: timedelta) -> None:
+    """A right password from this client ends the count against it (not other clients' counts);
+    failures older than `window` are forgotten on the way, so no typed username outlives it for long."""
     session.execute(
-        delete(LoginFailure).where(LoginFailure.username == username[:80], LoginFailure.client == client[:64])
+        delete(LoginFailure).where(
+            or_(
+                (LoginFailure.username == username[:80]) & (LoginFailure.client == client[:64]),
+                LoginFailure.created_at < utcnow() - window,
+            )
+        )
     )
 
 

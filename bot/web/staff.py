@@ -174,7 +174,7 @@ async def login(request: Request) -> Response:
         if not ok or user is None or user.disabled:
             record_login_failure(db, username, client, LOGIN_WINDOW)
             return await login_form(request, "Wrong username or password.", 401)
-        clear_login_failures(db, username, client)
+        clear_login_failures(db, username, client, LOGIN_WINDOW)
         session = StaffSession(start_session(db, user, IDLE_TIMEOUT, LIFETIME))
     response = RedirectResponse("/staff", status_code=303)
     response.delete_cookie(LOGIN_NONCE, path="/staff")

@@ -20,7 +20,7 @@ from bot.staff.passwords import hash_password
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
 from bot.store.requests import NewRequest, change_status, create_request, get_request, status_history
-from bot.store.schema import AccessEvent, StaffSessionRecord, utcnow
+from bot.store.schema import AccessEvent, LoginFailure, StaffSessionRecord, utcnow
 from bot.store.staff import create_user, disable_user, get_user, start_session
 from bot.web.app import create_app
 from bot.web.sessions import COOKIE, IDLE_TIMEOUT, LIFETIME
@@ -330,3 +330,20 @@ def test_export_is_the_current_filter_neutralised_and_audited(client: TestClient
     with uow() as session:
         actions = session.execute(select(AccessEvent.action)).scalars().all()
     assert actions.count("exported") == 2
+
+
+def test_a_right_password_clears_that_clients_count_and_old_failures(
+    behind_proxy: object, uow: UnitOfWork
+) -> None:
+    desk = proxied_client(behind_proxy, "198.51.100.7")
+    other = proxied_client(behind_proxy, "203.0.113.9")
+    assert log_in(other, password="old guess").status_code == 401
+    with uow() as session:
+        session.execute(select(LoginFailure)).scalar_one().created_at = utcnow() - timedelta(minutes=16)
+    for i in range(4):
+        assert log_in(desk, password=f"typo {i}").status_code == 401
+    assert log_in(other, password="guess").status_code == 401
+    assert log_in(desk).status_code == 303
+    with uow() as session:
+        left = [(f.username, f.client) for f in session.execute(select(LoginFailure)).scalars()]
+    assert left == [("alice", "203.0.113.9")]  # the desk's count is gone, and the stale failure
