@@ -103,7 +103,8 @@ class StatusChange(Base):
 
 
 class StaffUser(Base):
-    """A member of staff. `session_epoch` grows on disable, so every open session ends at once."""
+    """A member of staff. Disabling deletes their sessions (staff_sessions); `session_epoch`, which
+    signed cookies once carried, still counts the disables."""
 
     __tablename__ = "staff_users"
 
@@ -175,3 +176,28 @@ class ContactCheck(Base):
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_contact_checks_updated", "updated_at"),)
+
+
+class StaffSessionRecord(Base):
+    """A signed-in staff session. The cookie holds a random token; only its SHA-256 is kept, so a copy
+    of the database opens no session. Logging out deletes the row, so a saved cookie opens nothing."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class LoginFailure(Base):
+    """One failed staff login (account as typed, client network), counted by every web server."""
+
+    __tablename__ = "login_failures"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False)
+    client = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_login_failures_username_created", "username", "created_at"),)

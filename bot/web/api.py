@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from bot.store.requests import RequestFilter, get_request, search_requests
 from bot.store.schema import STATUSES
-from bot.store.staff import api_key_is_valid
+from bot.store.staff import api_key_name, record_access
 from bot.webhooks import request_data
 
 MAX_PER_PAGE = 100
@@ -24,12 +24,13 @@ def _key(request: Request) -> str:
     return request.headers.get("x-api-key", "").strip()
 
 
-def _authorised(request: Request) -> bool:
+def _caller(request: Request) -> str | None:
+    """The live API key's name, recorded as who read patient data; None without a valid key."""
     key = _key(request)
     if not key:
-        return False
+        return None
     with request.app.state.uow() as session:
-        return api_key_is_valid(session, key)
+        return api_key_name(session, key)
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -47,7 +48,8 @@ def _day(value: str | None, name: str) -> date | None:
 
 
 async def list_requests(request: Request) -> Response:
-    if not _authorised(request):
+    caller = _caller(request)
+    if caller is None:
         return _error(401, "a valid API key is required (Authorization: Bearer <key>)")
     params = request.query_params
     try:
@@ -67,16 +69,19 @@ async def list_requests(request: Request) -> Response:
     with request.app.state.uow() as session:
         rows, total = search_requests(session, wanted, page=page, per_page=per_page)
         items = [request_data(row) for row in rows]
+        record_access(session, f"api:{caller}", "api_listed", None, f"{len(items)} request(s); page {page}")
     return JSONResponse({"items": items, "total": total, "page": page, "per_page": per_page})
 
 
 async def one_request(request: Request) -> Response:
-    if not _authorised(request):
+    caller = _caller(request)
+    if caller is None:
         return _error(401, "a valid API key is required (Authorization: Bearer <key>)")
     with request.app.state.uow() as session:
         found = get_request(session, request.path_params["reference"])
         if found is None:
             return _error(404, "no request with that reference")
+        record_access(session, f"api:{caller}", "api_viewed", found)
         return JSONResponse(request_data(found))
 
 

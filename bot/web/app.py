@@ -33,7 +33,8 @@ from bot.notify import deliver_due_emails
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error, make_engine
 from bot.web import api, channels, staff
-from bot.web.limits import RateLimiter
+from bot.web.body_limit import BodyLimit
+from bot.web.limits import RateLimiter, client_network
 from bot.web.tokens import (
     conversation_of,
     new_conversation,
@@ -49,6 +50,9 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 MAX_MESSAGE_LENGTH = 1000
 MAX_BODY_BYTES = 8_192
+# Bodies over these are refused before they are read (BodyLimit); deploy/nginx.conf allows the largest.
+BODY_LIMITS = (("/chat", MAX_BODY_BYTES), ("/webhooks/", channels.MAX_BODY_BYTES))
+DEFAULT_BODY_LIMIT = 64 * 1024
 RASA_TIMEOUT_S = 10.0
 TOKEN_HEADER = "X-Conversation-Token"
 NOTIFY_INTERVAL_S = 5
@@ -69,8 +73,14 @@ SECURITY_HEADERS = {
 }
 
 
+def _private_path(path: str) -> bool:
+    """Staff pages and the read API carry patient data: no browser or proxy may keep a copy."""
+    return path == "/staff" or path.startswith(("/staff/", "/api/"))
+
+
 class SecurityHeaders:
-    """Adds the security headers to every response (pure ASGI, so streaming stays untouched)."""
+    """Adds the security headers to every response (pure ASGI, so streaming stays untouched), and
+    `Cache-Control: no-store` to every staff and API response."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -87,6 +97,9 @@ class SecurityHeaders:
                 for name, value in SECURITY_HEADERS.items():
                     if name.lower() not in present:
                         headers.append((name.encode(), value.encode()))
+                if _private_path(scope["path"]):
+                    headers[:] = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -151,6 +164,10 @@ class Proxy:
         return answer if isinstance(answer, list) and answer else None
 
     def client_key(self, request: Request) -> str:
+        """The key a client is limited under (its IPv4 address or IPv6 /64, client_network)."""
+        return client_network(self.client_address(request))
+
+    def client_address(self, request: Request) -> str:
         """The visitor's address: X-Forwarded-For read from the right, past our own proxies only
         (what lies further left, the client could have written itself)."""
         host = request.client.host if request.client else "unknown"
@@ -186,9 +203,7 @@ def _clean_text(raw: Any) -> str | None:
 
 async def chat(request: Request) -> Response:
     proxy: Proxy = request.app.state.proxy
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return _error(413, "That message is too long.")
+    body = await request.body()  # at most MAX_BODY_BYTES: BodyLimit refuses more before it is read
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting fits in MAX_BODY_BYTES
@@ -344,6 +359,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
                 max_age=600,
             )
         )
+    middleware.append(Middleware(BodyLimit, limits=BODY_LIMITS, default=DEFAULT_BODY_LIMIT))  # inside CORS
 
     async def unexpected(request: Request, error: Exception) -> Response:
         logger.error("unexpected error on %s: %s", request.url.path, describe_error(error))

@@ -1,61 +1,40 @@
-"""Staff sessions in a signed cookie, with idle expiry and a CSRF token bound to the session.
+"""Staff sessions: a random token in the cookie, the session itself in the database.
 
-The cookie holds the user id, the user's session epoch (raised when the user is disabled or logs out
-everywhere), when the session began and when it was last used; all signed with SECRET_KEY. Nothing
-else is stored, so it works unchanged with several web servers sharing the key.
+The database row (bot.store.staff) is what makes a session live, so logging out, disabling a user and
+both time limits end it on every web server sharing the database; nothing is held in memory. The CSRF
+token is derived from the session token, so it is bound to the session and dies with it.
 """
 
 from __future__ import annotations
 
 import hmac
-import time
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.web.tokens import mac
 
 COOKIE = "prl_staff"
-IDLE_TIMEOUT_S = 15 * 60
+IDLE_TIMEOUT = timedelta(minutes=15)
+# A working day and a bit: a session left open on a shared desk ends overnight even if kept busy.
+LIFETIME = timedelta(hours=12)
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+
+
+def token_from_cookie(cookie: str | None) -> str | None:
+    """The session token a cookie carries, or None when it cannot be one (missing, malformed,
+    non-ASCII): such a cookie is simply no session."""
+    return cookie if cookie and _TOKEN.fullmatch(cookie) else None
 
 
 @dataclass(frozen=True)
 class StaffSession:
-    user_id: int
-    epoch: int
-    started: int
-    last_seen: int
+    """A live session as the dashboard's handlers see it: its token, and the CSRF token bound to it."""
 
-    def encode(self, secret: str) -> str:
-        body = f"{self.user_id}:{self.epoch}:{self.started}:{self.last_seen}"
-        return f"{body}:{mac(secret, 'session', body, size=32)}"
-
-    def touched(self, now: float | None = None) -> StaffSession:
-        return StaffSession(
-            self.user_id, self.epoch, self.started, int(now if now is not None else time.time())
-        )
+    token: str
 
     def csrf_token(self, secret: str) -> str:
-        return mac(secret, "csrf", str(self.user_id), str(self.epoch), str(self.started), size=32)
-
-
-def new_session(user_id: int, epoch: int, now: float | None = None) -> StaffSession:
-    moment = int(now if now is not None else time.time())
-    return StaffSession(user_id, epoch, moment, moment)
-
-
-def read_session(secret: str, cookie: str | None, now: float | None = None) -> StaffSession | None:
-    """The session a cookie carries, or None if missing, forged, malformed or idle too long."""
-    if not cookie or len(cookie) > 300:
-        return None
-    parts = cookie.split(":")
-    if len(parts) != 5 or not all(p.isdigit() for p in parts[:4]):
-        return None
-    body, given = ":".join(parts[:4]), parts[4]
-    if not hmac.compare_digest(given, mac(secret, "session", body, size=32)):
-        return None
-    session = StaffSession(*(int(p) for p in parts[:4]))
-    if (now if now is not None else time.time()) - session.last_seen > IDLE_TIMEOUT_S:
-        return None
-    return session
+        return mac(secret, "csrf", self.token, size=32)
 
 
 def login_csrf(secret: str, nonce: str) -> str:

@@ -6,6 +6,7 @@ CSRF token. Everything a visitor typed is rendered by Jinja2 with autoescaping, 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import math
@@ -34,22 +35,31 @@ from bot.store.requests import (
     status_history,
 )
 from bot.store.schema import STATUSES, StaffUser
-from bot.store.staff import access_events, get_user, record_access
-from bot.web.limits import RateLimiter
+from bot.store.staff import (
+    access_events,
+    clear_login_failures,
+    end_session,
+    get_user,
+    live_session,
+    login_failures,
+    record_access,
+    record_login_failure,
+    start_session,
+)
+from bot.web.limits import LOGIN_FAILURES_PER_CLIENT, LOGIN_WINDOW, login_delay
 from bot.web.sessions import (
     COOKIE,
-    IDLE_TIMEOUT_S,
+    IDLE_TIMEOUT,
+    LIFETIME,
     StaffSession,
     login_csrf,
-    new_session,
-    read_session,
+    token_from_cookie,
     tokens_match,
 )
 
 LOGIN_NONCE = "prl_login"
 PER_PAGE = 25
 STAFF_MOVES = ("contacted", "scheduled", "declined")
-failed_logins = RateLimiter(limit=5, window_s=15 * 60)
 
 
 def _secret(request: Request) -> str:
@@ -61,15 +71,17 @@ def _secure(request: Request) -> bool:
 
 
 def _current(request: Request) -> tuple[StaffSession, StaffUser] | None:
-    session = read_session(_secret(request), request.cookies.get(COOKIE))
-    if session is None:
+    """The live session the cookie names (checked in the database on every request), or None."""
+    token = token_from_cookie(request.cookies.get(COOKIE))
+    if token is None:
         return None
     with request.app.state.uow() as db:
-        user = db.get(StaffUser, session.user_id)
-        if user is None or user.disabled or user.session_epoch != session.epoch:
+        found = live_session(db, token, IDLE_TIMEOUT, LIFETIME)
+        if found is None:
             return None
+        user = found[1]
         db.expunge(user)
-    return session, user
+    return StaffSession(token), user
 
 
 def _private_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> Response:
@@ -82,9 +94,7 @@ def _private_cookie(request: Request, response: Response, name: str, value: str,
 
 
 def _with_session(request: Request, response: Response, session: StaffSession) -> Response:
-    return _private_cookie(
-        request, response, COOKIE, session.touched().encode(_secret(request)), IDLE_TIMEOUT_S
-    )
+    return _private_cookie(request, response, COOKIE, session.token, int(IDLE_TIMEOUT.total_seconds()))
 
 
 def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -148,15 +158,22 @@ async def login(request: Request) -> Response:
     if not nonce or not tokens_match(str(form.get("csrf", "")), login_csrf(_secret(request), nonce)):
         return await login_form(request, "Your login form expired. Please try again.", 403)
     username = str(form.get("username", "")).strip().lower()[:80]
-    client = request.client.host if request.client else "unknown"
-    if not failed_logins.allow(f"ip:{client}") or not failed_logins.allow(f"user:{username}"):
+    client = request.app.state.proxy.client_key(request)
+    with request.app.state.uow() as db:
+        from_here = login_failures(db, username, LOGIN_WINDOW, client)
+        everywhere = login_failures(db, username, LOGIN_WINDOW)
+    if from_here >= LOGIN_FAILURES_PER_CLIENT:
         return await login_form(request, "Too many attempts. Please wait 15 minutes and try again.", 429)
+    if delay := login_delay(everywhere):
+        await asyncio.sleep(delay)
     with request.app.state.uow() as db:
         user = get_user(db, username)
         ok = verify_password(user.password_hash if user else None, str(form.get("password", "")))
         if not ok or user is None or user.disabled:
+            record_login_failure(db, username, client, LOGIN_WINDOW)
             return await login_form(request, "Wrong username or password.", 401)
-        session = new_session(user.id, user.session_epoch)
+        clear_login_failures(db, username, client, LOGIN_WINDOW)
+        session = StaffSession(start_session(db, user, IDLE_TIMEOUT, LIFETIME))
     response = RedirectResponse("/staff", status_code=303)
     response.delete_cookie(LOGIN_NONCE, path="/staff")
     return _with_session(request, response, session)
@@ -164,6 +181,9 @@ async def login(request: Request) -> Response:
 
 @staff_post
 async def logout(request: Request, session: StaffSession, user: StaffUser, form: FormData) -> Response:
+    """Ends the session in the database, so a copy of the cookie opens nothing afterwards."""
+    with request.app.state.uow() as db:
+        end_session(db, session.token)
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(COOKIE, path="/staff")
     return response

@@ -21,7 +21,7 @@ from bot.settings import get_settings
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
 from bot.store.requests import NewRequest, change_status, create_request
-from bot.store.schema import OutboxMessage
+from bot.store.schema import AccessEvent, OutboxMessage
 from bot.store.staff import create_api_key, revoke_api_key
 from bot.web.app import create_app
 from bot.webhooks import CREATED, STATUS_CHANGED, announce, deliver_due_webhooks
@@ -87,6 +87,25 @@ def test_the_api_lists_filters_and_shows_without_the_transcript(client: TestClie
     for bad in ("status=archived", "from=yesterday", "page=0", "per_page=1000", "page=x"):
         response = client.get(f"/api/requests?{bad}", headers=auth)
         assert response.status_code == 400 and response.json()["error"]
+
+
+def test_api_reads_are_recorded_and_never_cached(client: TestClient, uow: UnitOfWork) -> None:
+    reference = add(uow)
+    with uow() as session:
+        key = create_api_key(session, "crm")
+    auth = {"Authorization": f"Bearer {key}"}
+    listed = client.get("/api/requests?status=new", headers=auth)
+    one = client.get(f"/api/requests/{reference}", headers=auth)
+    refused = client.get("/api/requests")
+    for response in (listed, one, refused, client.get("/api/openapi.json")):
+        assert response.headers["cache-control"] == "no-store"
+    with uow() as session:
+        events = session.execute(select(AccessEvent).order_by(AccessEvent.id)).scalars().all()
+        assert [(e.actor, e.action, e.detail) for e in events] == [
+            ("api:crm", "api_listed", "1 request(s); page 1"),
+            ("api:crm", "api_viewed", None),
+        ]
+        assert events[1].request_id is not None and events[0].request_id is None
 
 
 def test_the_openapi_description_matches_the_routes(client: TestClient) -> None:

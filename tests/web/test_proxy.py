@@ -299,6 +299,9 @@ def test_a_slow_server_is_not_asked_again_elsewhere(monkeypatch: pytest.MonkeyPa
         ("10.1.2.3", "198.51.100.1, 203.0.113.9, 10.1.2.4", "203.0.113.9"),  # spoofed left part ignored
         ("192.0.2.7", "203.0.113.9", "192.0.2.7"),  # not our proxy: its header is not believed
         ("10.1.2.3", "not-an-address", "not-an-address"),
+        ("10.1.2.3", "2001:db8:aa:bb:1:2:3:4", "2001:db8:aa:bb::/64"),  # IPv6: the whole /64
+        ("2001:db8:aa:bb::99", "", "2001:db8:aa:bb::/64"),
+        ("::ffff:203.0.113.9", "", "203.0.113.9"),  # IPv4-mapped: the IPv4 address
     ],
 )
 def test_the_client_address_behind_trusted_proxies(
@@ -311,3 +314,22 @@ def test_the_client_address_behind_trusted_proxies(
         "R", (), {"client": type("C", (), {"host": peer})(), "headers": {"x-forwarded-for": forwarded}}
     )()
     assert app.state.proxy.client_key(request) == key
+
+
+def test_an_ipv6_client_cannot_dodge_the_limit_by_changing_the_low_64_bits(
+    monkeypatch: pytest.MonkeyPatch, rasa: FakeRasa
+) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1")
+    get_settings.cache_clear()
+    upgrade(get_settings().database_url)
+    app = create_app(get_settings(), transport=httpx.MockTransport(rasa))
+    with TestClient(app, client=("127.0.0.1", 40000)) as client:
+        statuses = [
+            client.post(
+                "/chat", json={"message": "hi"}, headers={"X-Forwarded-For": f"2001:db8:7:7:{i:x}::1"}
+            ).status_code
+            for i in range(65)
+        ]
+        assert statuses.count(429) >= 4
+        other = client.post("/chat", json={"message": "hi"}, headers={"X-Forwarded-For": "2001:db8:7:8::1"})
+        assert other.status_code == 200

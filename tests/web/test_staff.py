@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import logging
 import re
-import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-import bot.web.staff
 from bot.settings import get_settings
 from bot.staff.passwords import hash_password
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
 from bot.store.requests import NewRequest, change_status, create_request, get_request, status_history
-from bot.store.schema import AccessEvent, StaffUser
-from bot.store.staff import create_user, disable_user
+from bot.store.schema import AccessEvent, LoginFailure, StaffSessionRecord, utcnow
+from bot.store.staff import create_user, disable_user, get_user, start_session
 from bot.web.app import create_app
-from bot.web.limits import RateLimiter
-from bot.web.sessions import COOKIE, new_session
+from bot.web.sessions import COOKIE, IDLE_TIMEOUT, LIFETIME
 
 PASSWORD = "a long staff password"
 
@@ -39,13 +39,22 @@ def uow() -> UnitOfWork:
 
 
 @pytest.fixture
-def client(uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setattr(bot.web.staff, "failed_logins", RateLimiter(limit=5, window_s=900))
+def client(uow: UnitOfWork) -> Iterator[TestClient]:
     app = create_app(
         get_settings(), transport=httpx.MockTransport(lambda request: httpx.Response(200, json=[]))
     )
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
+
+
+def proxied_client(app: object, address: str) -> TestClient:
+    """A visitor at `address` behind our own proxy (127.0.0.1, in TRUSTED_PROXIES)."""
+    return TestClient(
+        app,  # type: ignore[arg-type]
+        follow_redirects=False,
+        client=("127.0.0.1", 40000),
+        headers={"X-Forwarded-For": address},
+    )
 
 
 def add(uow: UnitOfWork, name: str = "Jane Smith", **fields: object) -> str:
@@ -96,8 +105,70 @@ def test_login_sets_a_strict_http_only_cookie(client: TestClient) -> None:
 def test_wrong_passwords_are_refused_and_rate_limited(client: TestClient) -> None:
     statuses = [log_in(client, password=f"wrong password {i}").status_code for i in range(6)]
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
-    assert log_in(client).status_code == 429  # even the right password waits out the lockout
+    assert log_in(client).status_code == 429  # this client waits out its lockout on this account
     assert client.get("/staff").status_code == 303
+
+
+def test_successes_are_not_counted(client: TestClient) -> None:
+    for _ in range(7):
+        assert log_in(client).status_code == 303
+
+
+@pytest.fixture
+def behind_proxy(monkeypatch: pytest.MonkeyPatch, uow: UnitOfWork) -> object:
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1")
+    get_settings.cache_clear()
+    return create_app(get_settings(), transport=httpx.MockTransport(lambda r: httpx.Response(200, json=[])))
+
+
+def test_failures_for_a_made_up_user_do_not_lock_a_real_one_out(behind_proxy: object) -> None:
+    """The issue's attack: everyone behind the practice's proxy shares one address."""
+    office = proxied_client(behind_proxy, "198.51.100.7")
+    for i in range(6):
+        assert log_in(office, username="nobody", password=f"guess {i}").status_code in (401, 429)
+    assert log_in(office, username="nobody", password="guess 7").status_code == 429
+    assert log_in(office).status_code == 303  # alice, right password, same address: let in
+
+
+def test_failures_from_one_client_do_not_lock_the_account_elsewhere(behind_proxy: object) -> None:
+    attacker = proxied_client(behind_proxy, "203.0.113.66")
+    for i in range(5):
+        assert log_in(attacker, password=f"guess {i}").status_code == 401
+    assert log_in(attacker).status_code == 429  # alice from the attacker's address: locked
+    assert log_in(proxied_client(behind_proxy, "198.51.100.7")).status_code == 303  # alice at work: in
+
+
+def test_guessing_from_many_clients_slows_the_account_but_the_right_password_gets_in(
+    behind_proxy: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("bot.web.staff.asyncio.sleep", no_wait)
+    for i in range(12):
+        assert log_in(proxied_client(behind_proxy, f"203.0.113.{i}"), password="guess").status_code == 401
+    assert waits == [2.0, 2.0]  # the 11th and 12th attempts waited
+    assert log_in(proxied_client(behind_proxy, "198.51.100.7")).status_code == 303
+    assert log_in(proxied_client(behind_proxy, "203.0.113.0"), username="bob").status_code == 401  # no wait
+    assert waits == [2.0, 2.0, 2.0]  # alice's own login waited too; bob's did not
+
+
+def test_ipv6_clients_are_one_client_per_64(behind_proxy: object) -> None:
+    for i in range(5):
+        address = f"2001:db8:1:2::{i + 1:x}"
+        assert log_in(proxied_client(behind_proxy, address), password="guess").status_code == 401
+    assert log_in(proxied_client(behind_proxy, "2001:db8:1:2:ffff::9")).status_code == 429
+    assert log_in(proxied_client(behind_proxy, "2001:db8:1:3::1")).status_code == 303
+
+
+def test_staff_responses_are_never_cached(client: TestClient) -> None:
+    assert client.get("/staff").headers["cache-control"] == "no-store"  # the redirect too
+    assert client.get("/staff/login").headers["cache-control"] == "no-store"
+    log_in(client)
+    for path in ("/staff", "/staff/export.csv", "/staff/requests/PRL-7KQ3MX"):
+        assert client.get(path).headers["cache-control"] == "no-store"
 
 
 def test_login_without_the_form_token_is_refused(client: TestClient) -> None:
@@ -106,21 +177,61 @@ def test_login_without_the_form_token_is_refused(client: TestClient) -> None:
     assert response.status_code == 403
 
 
-def test_a_session_expires_after_15_idle_minutes(client: TestClient, uow: UnitOfWork) -> None:
-    secret = get_settings().resolved_secret_key()
+def session_started(uow: UnitOfWork, ago: timedelta, idle_for: timedelta) -> str:
+    """A session begun `ago`, last used `idle_for` ago (written as the store would have)."""
     with uow() as session:
-        user_id = session.execute(select(StaffUser.id)).scalar_one()
-    stale = new_session(user_id, 0, now=time.time() - 16 * 60)
-    client.cookies.set(COOKIE, stale.encode(secret), path="/staff")
+        token = start_session(session, get_user(session, "alice"), IDLE_TIMEOUT, LIFETIME, now=utcnow() - ago)
+        session.get(StaffSessionRecord, hashlib.sha256(token.encode()).hexdigest()).last_seen_at = (
+            utcnow() - idle_for
+        )
+    return token
+
+
+def test_a_session_expires_after_15_idle_minutes(client: TestClient, uow: UnitOfWork) -> None:
+    client.cookies.set(
+        COOKIE, session_started(uow, timedelta(minutes=16), timedelta(minutes=16)), path="/staff"
+    )
     assert client.get("/staff").status_code == 303
-    fresh = new_session(user_id, 0, now=time.time() - 14 * 60)
-    client.cookies.set(COOKIE, fresh.encode(secret), path="/staff")
+    client.cookies.set(
+        COOKIE, session_started(uow, timedelta(minutes=14), timedelta(minutes=14)), path="/staff"
+    )
     assert client.get("/staff").status_code == 200
 
 
-def test_a_forged_cookie_is_no_session(client: TestClient) -> None:
-    client.cookies.set(COOKIE, f"1:0:{int(time.time())}:{int(time.time())}:forged", path="/staff")
+def test_a_session_ends_after_12_hours_however_busy(client: TestClient, uow: UnitOfWork) -> None:
+    assert timedelta(hours=12) == LIFETIME
+    token = session_started(uow, timedelta(hours=12, minutes=1), timedelta(minutes=1))
+    client.cookies.set(COOKIE, token, path="/staff")
     assert client.get("/staff").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    ["forged", "1:0:1700000000:1700000000:forged", "A" * 43, "é" * 43, "1:0:1700000000:1700000000:caf\u00e9"],
+    ids=["word", "old-format", "never-issued", "non-ascii", "non-ascii-old-format"],
+)
+def test_a_forged_or_odd_cookie_is_no_session(
+    client: TestClient, caplog: pytest.LogCaptureFixture, cookie: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    response = client.get("/staff", headers={"Cookie": f"{COOKIE}={cookie}".encode()})
+    assert response.status_code == 303 and response.headers["location"] == "/staff/login"
+    assert "Traceback" not in caplog.text and "unexpected error" not in caplog.text
+
+
+def test_a_cookie_kept_from_before_logout_opens_nothing(client: TestClient) -> None:
+    log_in(client)
+    saved = client.cookies.get(COOKIE)
+    reference_page = "/staff/requests/PRL-7KQ3MX"
+    page = client.get("/staff")
+    assert client.post("/staff/logout", data={"csrf": csrf_of(page.text)}).status_code == 303
+    client.cookies.set(COOKIE, saved, path="/staff")  # the attacker's copy of the cookie
+    assert client.get("/staff").status_code == 303
+    assert client.get(reference_page).status_code == 303
+    assert (
+        client.post(reference_page, data={"action": "contacted", "csrf": csrf_of(page.text)}).status_code
+        == 401
+    )
 
 
 def test_logout_and_disabling_end_the_session(client: TestClient, uow: UnitOfWork) -> None:
@@ -219,3 +330,20 @@ def test_export_is_the_current_filter_neutralised_and_audited(client: TestClient
     with uow() as session:
         actions = session.execute(select(AccessEvent.action)).scalars().all()
     assert actions.count("exported") == 2
+
+
+def test_a_right_password_clears_that_clients_count_and_old_failures(
+    behind_proxy: object, uow: UnitOfWork
+) -> None:
+    desk = proxied_client(behind_proxy, "198.51.100.7")
+    other = proxied_client(behind_proxy, "203.0.113.9")
+    assert log_in(other, password="old guess").status_code == 401
+    with uow() as session:
+        session.execute(select(LoginFailure)).scalar_one().created_at = utcnow() - timedelta(minutes=16)
+    for i in range(4):
+        assert log_in(desk, password=f"typo {i}").status_code == 401
+    assert log_in(other, password="guess").status_code == 401
+    assert log_in(desk).status_code == 303
+    with uow() as session:
+        left = [(f.username, f.client) for f in session.execute(select(LoginFailure)).scalars()]
+    assert left == [("alice", "203.0.113.9")]  # the desk's count is gone, and the stale failure
