@@ -16,7 +16,9 @@ from bot.store.schema import (
     STATUSES,
     AccessEvent,
     AppointmentRequest,
+    LoginFailure,
     OutboxMessage,
+    StaffSessionRecord,
     StatusChange,
     utcnow,
 )
@@ -286,10 +288,13 @@ class PurgeCounts:
     requests: int = 0
     access_events: int = 0
     outbox: int = 0
+    # Failed logins keep the name as typed (sometimes a password) and the client's address.
+    staff_records: int = 0
 
     def describe(self) -> str:
         return (
-            f"{self.requests} request(s), {self.access_events} access event(s), {self.outbox} notification(s)"
+            f"{self.requests} request(s), {self.access_events} access event(s), "
+            f"{self.outbox} notification(s), {self.staff_records} failed login(s) or ended staff session(s)"
         )
 
 
@@ -318,12 +323,15 @@ def count_older_than(session: Session, cutoff: datetime) -> PurgeCounts:
         requests=count(AppointmentRequest, AppointmentRequest.created_at < cutoff),
         access_events=count(AccessEvent, _old_access_events(cutoff)),
         outbox=count(OutboxMessage, _old_outbox(cutoff)),
+        staff_records=count(LoginFailure, LoginFailure.created_at < cutoff)
+        + count(StaffSessionRecord, StaffSessionRecord.last_seen_at < cutoff),
     )
 
 
 def purge_older_than(session: Session, cutoff: datetime) -> PurgeCounts:
     """Delete what is older than `cutoff`: requests with their audit rows, access events and
-    notifications, and every access event and notification of that age whatever its request.
+    notifications, every access event and notification of that age whatever its request, failed
+    logins and staff sessions last used before it.
 
     The records of earlier purges stay (they hold no patient data). Conversations live in Rasa's
     tracker store, which `bot.retention` cleans.
@@ -342,6 +350,11 @@ def purge_older_than(session: Session, cutoff: datetime) -> PurgeCounts:
     session.execute(
         delete(OutboxMessage).where(_old_outbox(cutoff)), execution_options={"synchronize_session": False}
     )
+    for old_staff_record in (
+        delete(LoginFailure).where(LoginFailure.created_at < cutoff),
+        delete(StaffSessionRecord).where(StaffSessionRecord.last_seen_at < cutoff),
+    ):
+        session.execute(old_staff_record, execution_options={"synchronize_session": False})
     old = _old_requests(cutoff).scalar_subquery()
     session.execute(
         delete(StatusChange).where(StatusChange.request_id.in_(old)),

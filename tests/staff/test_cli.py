@@ -21,7 +21,14 @@ from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
 from bot.store.outbox import enqueue
 from bot.store.requests import NewRequest, create_request, get_request, status_history
-from bot.store.schema import AccessEvent, AppointmentRequest, OutboxMessage, StaffUser, StatusChange
+from bot.store.schema import (
+    AccessEvent,
+    AppointmentRequest,
+    LoginFailure,
+    OutboxMessage,
+    StaffUser,
+    StatusChange,
+)
 from bot.store.staff import api_key_is_valid, get_user, record_access
 
 
@@ -194,6 +201,9 @@ def test_purge_removes_old_requests_with_everything_that_holds_patient_data(uow:
         request.created_at = long_ago
         record_access(session, "alice", "viewed", request)
         enqueue(session, request, "email", "request.created")
+        # A password typed into the name field, and a failed login from today that must stay.
+        session.add(LoginFailure(username="Hunter2-typed-as-name", client="203.0.113.9", created_at=long_ago))
+        session.add(LoginFailure(username="today", client="203.0.113.9"))
     tracker = create_engine(get_settings().tracker_database_url)
     with tracker.begin() as connection:
         connection.execute(
@@ -214,8 +224,8 @@ def test_purge_removes_old_requests_with_everything_that_holds_patient_data(uow:
     code, out = run("purge", "--older-than", "365", stdin="n\n")
     assert code == 0 and out.endswith("[y/N] Nothing deleted.\n")
     assert (
-        "1 request(s), 1 access event(s), 1 notification(s); 1 whole conversation(s), 2 conversation event(s)"
-        in out
+        "1 request(s), 1 access event(s), 1 notification(s), 1 failed login(s) or ended staff session(s); "
+        "1 whole conversation(s), 2 conversation event(s)" in out
     )
     code, out = run("purge", "--older-than", "365", "--yes")
     assert code == 0 and out.startswith("Purging (recorded): cutoff ") and out.endswith("Purge done.\n")
@@ -225,6 +235,7 @@ def test_purge_removes_old_requests_with_everything_that_holds_patient_data(uow:
         assert session.execute(select(func.count()).select_from(StatusChange)).scalar_one() == 1
         assert session.execute(select(AccessEvent.action)).scalars().all() == ["purge"]
         assert session.execute(select(func.count()).select_from(AppointmentRequest)).scalar_one() == 1
+        assert session.execute(select(LoginFailure.username)).scalars().all() == ["today"]
     with tracker.connect() as connection:
         assert connection.execute(text("SELECT sender_id FROM events")).scalars().all() == ["conv-new"]
     tracker.dispose()
