@@ -40,6 +40,8 @@ class ProviderOutput(OutputChannel):
         await self.inner.send_response(provider_id(recipient_id), message)
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute == "inner":  # not set yet (a copy being built): no endless lookup
+            raise AttributeError(attribute)
         return getattr(self.inner, attribute)
 
 
