@@ -3,12 +3,15 @@
 `python -m bot.action_server --port N` runs what `python -m rasa_sdk --actions actions` runs (same
 app, same logging options, SANIC_HOST as the interface, auto-reload off), and in the same process
 stores requests kept in the spool while the appointment database was down, once it answers again.
+Only Rasa may run actions: every route but `/health` needs the shared secret Rasa sends from
+endpoints.yml (a caller could otherwise run a cancel with the contact check forged as passed).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import logging
 import os
 from collections.abc import Sequence
@@ -18,7 +21,9 @@ from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app, create_argument_parser, create_ssl_context
 from rasa_sdk.plugin import plugin_manager
-from sanic import Sanic
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from actions.context import unit_of_work
 from bot.request_service import DrainResult, drain
@@ -30,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_S = 5.0
 ACTIONS_PACKAGE = "actions"
+TOKEN_HEADER = "X-Action-Server-Token"
+OPEN_PATHS = ("/health",)
 
 
 def drain_once() -> DrainResult:
@@ -67,8 +74,29 @@ def attach_spool_drain(app: Sanic, interval_s: float = DRAIN_INTERVAL_S) -> None
                 await task
 
 
+def token_is_genuine(expected: str, given: str | None) -> bool:
+    """Constant-time; a non-ASCII header (which compare_digest refuses) is never the token."""
+    return bool(given) and given.isascii() and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def require_rasa(app: Sanic, token: str) -> None:
+    """Refuse every call without the shared secret before any action runs (health stays open)."""
+
+    @app.on_request
+    async def check_token(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS:
+            return None
+        given = request.headers.get(TOKEN_HEADER)
+        if token_is_genuine(token, given):
+            return None
+        logger.warning("refused an action server call without a valid %s header", TOKEN_HEADER)
+        status = 401 if not given else 403
+        return response.json({"error": f"Only Rasa may call the action server ({TOKEN_HEADER})."}, status)
+
+
 def build_app(actions: str = ACTIONS_PACKAGE, cors_origins: object = None) -> Sanic:
     app = create_app(actions, cors_origins=cors_origins, auto_reload=False)
+    require_rasa(app, get_settings().resolved_action_server_token())
     logger.info("Starting plugins...")
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     attach_spool_drain(app)

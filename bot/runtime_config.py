@@ -24,6 +24,8 @@ RUNTIME_DIR = VAR_DIR / "rasa"
 KEEP_S = 24 * 3600
 TWILIO_CONNECTOR = "bot.channels.twilio.NumberedTwilioInput"
 TELEGRAM_CONNECTOR = "bot.channels.telegram.SecretTokenTelegramInput"
+SLACK_CONNECTOR = "bot.channels.namespace.NamespacedSlackInput"
+FACEBOOK_CONNECTOR = "bot.channels.namespace.NamespacedFacebookInput"
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def credentials(settings: Settings) -> dict[str, Any]:
     config = _load("credentials.yml")
     channels = settings.channels
     if channels.slack:
-        config["slack"] = {
+        config[SLACK_CONNECTOR] = {
             "slack_token": channels.slack.token,
             "slack_signing_secret": channels.slack.signing_secret,
             **({"slack_channel": channels.slack.channel} if channels.slack.channel else {}),
@@ -64,7 +66,7 @@ def credentials(settings: Settings) -> dict[str, Any]:
             "secret_token": telegram_secret_token(settings),
         }
     if channels.facebook:
-        config["facebook"] = {
+        config[FACEBOOK_CONNECTOR] = {
             "verify": channels.facebook.verify_token,
             "secret": channels.facebook.app_secret,
             "page-access-token": channels.facebook.page_access_token,

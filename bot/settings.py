@@ -6,6 +6,8 @@ Every process (launcher, action server, staff CLI, tests) calls `get_settings()`
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -39,6 +41,10 @@ CHANNEL_VARIABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 CHANNEL_SETTING_NAMES = tuple(
     name for group in CHANNEL_VARIABLES.values() for names in group for name in names
 )
+
+
+def _weak(secret: str) -> bool:
+    return secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < 32
 
 
 class SettingsError(ValueError):
@@ -158,6 +164,7 @@ class Settings:
     lock_store: LockStoreSettings | None = None
     channels: ChannelSettings = ChannelSettings()
     local_outbox_dir: Path = VAR_DIR / "outbox" / "requests"
+    action_server_token: str | None = None  # derived from SECRET_KEY when unset (not in production)
 
     def is_trusted_proxy(self, host: str) -> bool:
         try:
@@ -180,7 +187,16 @@ class Settings:
             "ACTION_SERVER_URL": self.action_server_url,
             "TRACKER_DATABASE_URL": self.tracker_database_url,
             "TRACKER_DB_DIALECT": db_dialect(self.tracker_database_url),
+            "ACTION_SERVER_TOKEN": self.resolved_action_server_token(),
         }
+
+    def resolved_action_server_token(self) -> str:
+        """The secret Rasa sends the action server in `X-Action-Server-Token`: configured (required in
+        production), else derived from the secret key, so development needs no extra setting."""
+        if self.action_server_token:
+            return self.action_server_token
+        key = self.resolved_secret_key().encode()
+        return hmac.new(key, b"action-server-token", hashlib.sha256).hexdigest()
 
     def resolved_secret_key(self) -> str:
         """The configured key, or in development one generated once into `var/`."""
@@ -303,6 +319,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     ):
         raise SettingsError("SECRET_KEY: production needs a random secret of at least 32 characters")
 
+    action_server_token = _optional(env, "ACTION_SERVER_TOKEN")
+    if app_env == "production" and (action_server_token is None or _weak(action_server_token)):
+        raise SettingsError("ACTION_SERVER_TOKEN: production needs a random secret of at least 32 characters")
+    if action_server_token and not re.fullmatch(r"[!-~]+", action_server_token):
+        raise SettingsError("ACTION_SERVER_TOKEN: use printable ASCII without spaces (it is an HTTP header)")
+
     webhook_url = _optional(env, "NOTIFY_WEBHOOK_URL")
     webhook_secret = _optional(env, "NOTIFY_WEBHOOK_SECRET")
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
@@ -350,6 +372,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         lock_store=_lock_store(_optional(env, "LOCK_STORE_URL")),
         channels=channels,
         local_outbox_dir=_local_path(env, "LOCAL_OUTBOX_DIR", "var/outbox/requests"),
+        action_server_token=action_server_token,
     )
 
 

@@ -4,7 +4,8 @@ Rasa's Twilio connector sends each button as its own SMS (`1: Title (/payload)`)
 means nothing to it. Here a message's buttons become one numbered list in the same SMS, numbered on
 across the messages of one reply, and the visitor's next reply, a number or the button's words,
 becomes the button's payload. The offered buttons are read from the conversation's tracker, so this
-holds across restarts and several Rasa servers.
+holds across restarts and several Rasa servers. Conversation ids are `twilio:<phone>`
+(bot.channels.namespace); replies go to the phone.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.choices import as_typed, numbered, picked
+from bot.channels.namespace import ProviderOutput, namespaced
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +71,13 @@ class NumberedTwilioInput(TwilioInput):
             text = request.form.get("Body")
             if not sender or not (text or "").strip():
                 return response.text("", status=204)
-            offered = await offered_buttons(request.app.ctx.agent.tracker_store, sender)
+            conversation = namespaced(self.name(), sender)
+            offered = await offered_buttons(request.app.ctx.agent.tracker_store, conversation)
             await on_new_message(
                 UserMessage(
                     picked(text, offered) or as_typed(text.replace("¡", "@")),
-                    self.get_output_channel(),
-                    sender,
+                    ProviderOutput(self.get_output_channel()),
+                    conversation,
                     input_channel=self.name(),
                     metadata=self.get_metadata(request),
                 )

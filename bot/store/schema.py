@@ -201,3 +201,16 @@ class LoginFailure(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_login_failures_username_created", "username", "created_at"),)
+
+
+class ProviderDelivery(Base):
+    """A messaging provider's message id already handled, so a replayed or retried delivery is not
+    answered twice (providers retry for up to a day; ids are kept 48 h, shared by every web server)."""
+
+    __tablename__ = "provider_deliveries"
+
+    provider = Column(String(16), primary_key=True)
+    message_id = Column(String(128), primary_key=True)
+    received_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_provider_deliveries_received", "received_at"),)

@@ -1,16 +1,20 @@
 """`/webhooks/<channel>/webhook`: messaging providers' calls, checked here and forwarded to Rasa.
 
 Only bot.web faces the public, so providers call it; it refuses a call without the provider's
-signature or secret, then forwards the raw body and the provider's headers to the same route on a
-Rasa server, and hands Rasa's answer back to the provider.
+signature or secret, or with a form field given twice (Twilio's signature check and Rasa's connector
+would read different copies), answers a delivery whose message id it has handled before with a plain
+200 (a replay, or the provider retrying) without forwarding it, then forwards the raw body and the
+provider's headers to the same route on a Rasa server, and hands Rasa's answer back to the provider.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 import uuid
+from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -28,6 +32,8 @@ from bot.channels.verify import (
     twilio_is_genuine,
 )
 from bot.settings import Settings
+from bot.store.db import UnitOfWork, describe_error
+from bot.store.deliveries import first_delivery, prune_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +50,75 @@ FORWARDED_HEADERS = (
     "x-twilio-signature",
     "x-telegram-bot-api-secret-token",
 )
+
+
+PRUNE_EVERY_S = 600.0
+
+
+def form_fields(request: Request, body: bytes) -> list[tuple[str, str]] | None:
+    """The fields of a form-encoded body, else None."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def has_repeated_fields(fields: list[tuple[str, str]] | None) -> bool:
+    names = [name for name, _ in fields or []]
+    return len(names) != len(set(names))
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def delivery_ids(channel: str, fields: list[tuple[str, str]] | None, body: bytes) -> list[str]:
+    """The provider's ids of what this delivery carries (Twilio MessageSid, Telegram update_id, Slack
+    event_id or an interaction's trigger_id, Facebook mid); empty when it carries none."""
+    form = dict(fields or [])
+    if channel == "twilio":
+        return [form["MessageSid"]] if form.get("MessageSid") else []
+    if channel == "slack" and "payload" in form:  # a button click, form-encoded
+        payload = _json(form["payload"].encode())
+        trigger = payload.get("trigger_id") if isinstance(payload, dict) else None
+        return [str(trigger)] if trigger else []
+    data = _json(body)
+    if not isinstance(data, dict):
+        return []
+    if channel == "telegram":
+        return [str(data["update_id"])] if isinstance(data.get("update_id"), int) else []
+    if channel == "slack":
+        return [str(data["event_id"])] if data.get("event_id") else []
+    if channel == "facebook":
+        return _facebook_ids(data)
+    return []
+
+
+def _facebook_ids(data: dict) -> list[str]:
+    ids = []
+    for entry in data.get("entry") if isinstance(data.get("entry"), list) else []:
+        events = entry.get("messaging") if isinstance(entry, dict) else None
+        for event in events if isinstance(events, list) else []:
+            if not isinstance(event, dict):
+                continue
+            inner = event.get("message") or event.get("postback") or {}
+            mid = inner.get("mid") if isinstance(inner, dict) else None
+            sender = (event.get("sender") or {}).get("id") if isinstance(event.get("sender"), dict) else None
+            ids.append(str(mid) if mid else f"{sender}@{event.get('timestamp')}")
+    return ids
+
+
+def is_replay(uow: UnitOfWork, state: object, channel: str, ids: list[str]) -> bool:
+    """True when every id was handled before; records the new ones (and now and then forgets old ones)."""
+    now = datetime.now(timezone.utc)
+    with uow() as session:
+        new = [first_delivery(session, channel, ident, now) for ident in ids]
+        if time.monotonic() - getattr(state, "deliveries_pruned_at", float("-inf")) > PRUNE_EVERY_S:
+            prune_deliveries(session, now)
+            state.deliveries_pruned_at = time.monotonic()  # type: ignore[attr-defined]
+    return not any(new)
 
 
 def is_genuine(settings: Settings, channel: str, request: Request, body: bytes) -> bool:
@@ -70,7 +145,7 @@ def is_genuine(settings: Settings, channel: str, request: Request, body: bytes) 
     if channel == "twilio" and channels.twilio:
         query = f"?{request.url.query}" if request.url.query else ""
         url = f"{settings.public_url}{request.url.path}{query}"  # the address Twilio called and signed
-        params = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        params = form_fields(request, body) or []
         return twilio_is_genuine(channels.twilio.auth_token, url, params, headers.get("x-twilio-signature"))
     return False
 
@@ -158,12 +233,27 @@ async def channel_webhook(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         return JSONResponse({"error": "Request too large."}, status_code=413)
+    fields = form_fields(request, body)
     if request.method == "GET":
         if channel != "facebook":  # only Meta's subscription handshake uses GET
             return JSONResponse({"error": "Use POST."}, status_code=405)
+    elif has_repeated_fields(fields):
+        logger.warning("refused a %s webhook call with a repeated form field", channel)
+        return JSONResponse({"error": "Each form field may be given only once."}, status_code=400)
     elif not is_genuine(settings, channel, request, body):
         logger.warning("refused a %s webhook call without a valid signature", channel)
         return JSONResponse({"error": "Invalid signature."}, status_code=403)
+    elif ids := delivery_ids(channel, fields, body):
+        try:
+            replayed = await asyncio.to_thread(
+                is_replay, request.app.state.uow, request.app.state, channel, ids
+            )
+        except Exception as error:  # the database is away: answer the patient rather than drop them
+            logger.warning("could not check %s delivery ids for replays: %s", channel, describe_error(error))
+            replayed = False
+        if replayed:
+            logger.info("dropped a replayed %s delivery", channel)
+            return Response("", status_code=200, media_type="text/plain")  # the provider stops retrying
     headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
     if request.method == "POST":
         try:

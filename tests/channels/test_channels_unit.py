@@ -15,6 +15,8 @@ from starlette.testclient import TestClient
 
 import bot.runtime_config
 from bot.channels.choices import as_typed, numbered, picked
+from bot.channels.namespace import namespaced, provider_id
+from bot.channels.socketio import new_session, session_of
 from bot.channels.verify import facebook_is_genuine, slack_is_genuine, telegram_is_genuine, twilio_is_genuine
 from bot.runtime_config import credentials, endpoints, write_runtime_files
 from bot.settings import ROOT, load_settings
@@ -121,17 +123,23 @@ def test_telegram_start_and_typed_commands() -> None:
 
 def test_rasa_files_carry_only_the_channels_that_are_on() -> None:
     plain = load_settings(TEST_ENV)
-    assert set(credentials(plain)) == {"rest", "bot.channels.socketio.PersistentSocketIOInput"}
+    assert set(credentials(plain)) == {
+        "bot.channels.rest.OwnIdsRestInput",
+        "bot.channels.socketio.PersistentSocketIOInput",
+    }
     assert "lock_store" not in endpoints(plain)
 
     settings = load_settings({**TEST_ENV, **CHANNELS, "LOCK_STORE_URL": "redis://:pw@cache:6380/3"})
     config = credentials(settings)
-    assert config["slack"] == {"slack_token": "xoxb-1", "slack_signing_secret": "slack-secret"}
+    assert config[bot.runtime_config.SLACK_CONNECTOR] == {
+        "slack_token": "xoxb-1",
+        "slack_signing_secret": "slack-secret",
+    }
     assert config[bot.runtime_config.TWILIO_CONNECTOR]["twilio_number"] == "+15550100999"
     telegram = config[bot.runtime_config.TELEGRAM_CONNECTOR]
     assert telegram["webhook_url"] == f"{settings.public_url}/webhooks/telegram/webhook"
     assert len(telegram["secret_token"]) >= 32
-    assert config["facebook"]["page-access-token"] == "page"
+    assert config[bot.runtime_config.FACEBOOK_CONNECTOR]["page-access-token"] == "page"
     lock = endpoints(settings)["lock_store"]
     assert (lock["type"], lock["url"], lock["port"], lock["db"], lock["password"]) == (
         "redis",
@@ -141,6 +149,9 @@ def test_rasa_files_carry_only_the_channels_that_are_on() -> None:
         "pw",
     )
     assert endpoints(settings)["action_endpoint"]["url"] == "${ACTION_SERVER_URL}"  # Rasa substitutes it
+    assert endpoints(settings)["action_endpoint"]["headers"] == {
+        "X-Action-Server-Token": "${ACTION_SERVER_TOKEN}"
+    }
 
 
 def test_rasa_files_are_private_and_named_by_content(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -153,7 +164,7 @@ def test_rasa_files_are_private_and_named_by_content(monkeypatch: pytest.MonkeyP
     for path in (*first, *other):
         assert path.stat().st_mode & 0o077 == 0
     assert "url: ${ACTION_SERVER_URL}" in first[0].read_text()  # unquoted, as Rasa needs
-    assert yaml.safe_load(first[1].read_text())["slack"]["slack_token"] == "xoxb-1"
+    assert yaml.safe_load(first[1].read_text())[bot.runtime_config.SLACK_CONNECTOR]["slack_token"] == "xoxb-1"
 
     stale = tmp_path / "credentials-000000000000.yml"
     stale.write_text("old: secret")
@@ -207,3 +218,18 @@ def test_typed_commands_are_stripped_on_slack_and_facebook_and_signed_again() ->
     ]
     assert facebook_is_genuine("fb-secret", changed, headers["x-hub-signature-256"], None)
     assert facebook_is_genuine("fb-secret", changed, None, headers["x-hub-signature"])  # what Rasa checks
+
+
+def test_conversation_ids_are_namespaced_and_replies_go_to_the_providers_id() -> None:
+    assert namespaced("twilio", "+12125550148") == "twilio:+12125550148"
+    assert provider_id("twilio:+12125550148") == "+12125550148"
+    assert provider_id("slack:U1:extra") == "U1:extra"
+
+
+def test_socketio_sessions_are_ours_only() -> None:
+    token = new_session("k")
+    ident = session_of("k", token)
+    assert ident and ident.startswith("sio-")
+    assert session_of("other-key", token) is None
+    for forged in ("+12125550148", "web-abc.def", f"{ident}.forged", "sio-x.é", None, 5, "a" * 300):
+        assert session_of("k", forged) is None

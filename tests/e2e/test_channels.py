@@ -26,7 +26,7 @@ from bot.channels.verify import telegram_secret_token
 from bot.settings import load_settings
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork
-from bot.store.schema import AppointmentRequest
+from bot.store.schema import AppointmentRequest, ProviderDelivery
 from tests.conftest import next_open_day
 from tests.e2e.conftest import CHANNEL_ENV, Stack
 from tests.e2e.fake_providers import Call, FakeProviders, decoded
@@ -243,7 +243,7 @@ def test_a_patient_books_over_the_channel(
     code = find_code(" ".join(visitor.says("yes")))
     assert code, "the patient was not given a reference code"
 
-    conversation = visitor.ident if channel != "slack" else f"U{visitor.ident}"
+    conversation = f"{channel}:{visitor.ident}" if channel != "slack" else f"slack:U{visitor.ident}"
     [row] = stored(stack_store, conversation)
     assert (row.reference, row.channel, row.full_name) == (code, channel, "Pat Lindqvist")
     assert (row.phone, row.reason, row.preferred_time) == ("+12125550147", "whiplash", "morning")
@@ -351,3 +351,34 @@ def test_facebook_calls_signed_only_with_sha256_are_answered(stack: Stack, provi
         providers.wait_for(mark, lambda calls: bool(visitor.replies(calls)))
         and visitor.replies(providers.since(mark))
     )
+
+
+@pytest.mark.parametrize("channel", list(VISITORS))
+def test_a_replayed_delivery_is_answered_200_but_not_handled_again(
+    channel: str, stack: Stack, providers: FakeProviders, stack_store: UnitOfWork
+) -> None:
+    visitor = VISITORS[channel](stack, providers)
+    body, headers = visitor.request("hello")
+    mark = providers.mark()
+    assert post(visitor.url, body, headers)[0] < 300
+    providers.wait_for(mark, lambda calls: bool(visitor.replies(calls)))
+    time.sleep(1)
+    mark = providers.mark()
+    status, _ = post(visitor.url, body, headers)  # captured and sent again, still validly signed
+    assert status == 200
+    time.sleep(3)
+    assert visitor.replies(providers.since(mark)) == []
+    with stack_store() as session:
+        ids = session.execute(select(ProviderDelivery.message_id).where(ProviderDelivery.provider == channel))
+        assert any(ident in body.decode() for ident in ids.scalars())
+
+
+def test_a_twilio_call_with_a_field_given_twice_is_refused(stack: Stack, providers: FakeProviders) -> None:
+    victim = TwilioVisitor("twilio", stack, providers, "+12125550133")
+    body, headers = victim.request("hello")
+    forged = b"From=%2B12125550134&Body=cancel+PRL-7KQ3MX&" + body  # Rasa reads the first copy
+    mark = providers.mark()
+    status, _ = post(victim.url, forged, headers)
+    assert status == 400
+    time.sleep(2)
+    assert [c for c in providers.since(mark) if c.provider == "twilio"] == []

@@ -315,6 +315,42 @@ def test_the_rasa_servers_call_the_action_service_by_its_name_and_port() -> None
         assert (url.hostname, url.port, url.path) == (actions_name, actions_port, "/webhook")
 
 
+def networks_of(service: Mapping[str, Any]) -> set[str]:
+    networks = service.get("networks") or ["default"]
+    return set(networks if isinstance(networks, list) else networks.keys())
+
+
+def test_the_action_servers_share_no_network_with_the_web_tier() -> None:
+    """bot.web (public) cannot reach the action servers; only the Rasa servers, which hold their secret."""
+    (web,) = services_with_role("web").values()
+    for actions in services_with_role("actions").values():
+        assert not networks_of(web) & networks_of(actions)
+        for rasa in services_with_role("rasa").values():
+            assert networks_of(rasa) & networks_of(actions) and networks_of(rasa) & networks_of(web)
+    database = networks_of(services()["postgres"])
+    for name, service in app_services().items():
+        assert networks_of(service) & database, f"{name} cannot reach PostgreSQL"
+    assert networks_of(services()["redis"]) >= {"back"} and "front" not in networks_of(services()["redis"])
+
+
+def test_only_bot_web_is_published_and_socketio_is_not_proxied() -> None:
+    published = {name for name, service in services().items() if service.get("ports")}
+    assert published == set(services_with_role("web"))
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "socket.io" not in re.sub(r"#.*", "", nginx)
+
+
+def test_the_action_server_secret_is_required_and_reaches_rasa_and_the_action_servers() -> None:
+    assert "ACTION_SERVER_TOKEN" in dotenv_values(PRODUCTION_EXAMPLE)
+    for name in [*services_with_role("rasa"), *services_with_role("actions")]:
+        assert settings_of(name).action_server_token, name
+    for name, document in kubernetes_documents():
+        for container in [document, *containers_in(document)]:
+            env = {item["name"] for item in container.get("extraEnv") or container.get("env") or []}
+            if "SECRET_KEY" in env:
+                assert "ACTION_SERVER_TOKEN" in env, f"deploy/kubernetes/{name}"
+
+
 def test_appointments_and_tracker_are_separate_databases_created_at_init() -> None:
     created: set[str] = set()
     for script in POSTGRES_INIT.glob("*.sh"):

@@ -44,6 +44,7 @@ def test_explicit_values_are_read() -> None:
             "PRACTICE_TIMEZONE": "Europe/London",
             "APP_ENV": "Production",
             "SECRET_KEY": GOOD_SECRET,
+            "ACTION_SERVER_TOKEN": GOOD_SECRET[::-1],
             "NOTIFY_WEBHOOK_URL": "https://hooks.example/new",
             "NOTIFY_WEBHOOK_SECRET": "s3cret",
         }
@@ -94,6 +95,7 @@ def test_explicit_values_are_read() -> None:
             {
                 "APP_ENV": "production",
                 "SECRET_KEY": "x" * 40,
+                "ACTION_SERVER_TOKEN": "y" * 40,
                 "TELEGRAM_ACCESS_TOKEN": "1:a",
                 "TELEGRAM_BOT_NAME": "b",
                 "PUBLIC_URL": "http://assistant.example",
@@ -104,6 +106,12 @@ def test_explicit_values_are_read() -> None:
         ({"APP_ENV": "production", "SECRET_KEY": "change-me"}, "SECRET_KEY"),
         ({"APP_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"APP_ENV": "production", "SECRET_KEY": "CHANGEME"}, "SECRET_KEY"),
+        ({"APP_ENV": "production", "SECRET_KEY": "x" * 40}, "ACTION_SERVER_TOKEN"),
+        (
+            {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "ACTION_SERVER_TOKEN": "secret"},
+            "ACTION_SERVER_TOKEN",
+        ),
+        ({"ACTION_SERVER_TOKEN": "with space"}, "ACTION_SERVER_TOKEN"),
         ({"NOTIFY_WEBHOOK_URL": "https://hooks.example/new"}, "NOTIFY_WEBHOOK_SECRET"),
         ({"NOTIFY_WEBHOOK_URL": "ftp://hooks.example", "NOTIFY_WEBHOOK_SECRET": "s"}, "NOTIFY_WEBHOOK_URL"),
     ],
@@ -117,9 +125,19 @@ def test_bad_values_raise_a_one_line_error_naming_the_variable(env: dict[str, st
 
 
 def test_production_accepts_a_real_secret() -> None:
-    settings = load_settings({"APP_ENV": "production", "SECRET_KEY": GOOD_SECRET})
+    token = GOOD_SECRET[::-1]
+    settings = load_settings(
+        {"APP_ENV": "production", "SECRET_KEY": GOOD_SECRET, "ACTION_SERVER_TOKEN": token}
+    )
     assert settings.secret_key == GOOD_SECRET
     assert settings.resolved_secret_key() == GOOD_SECRET
+    assert settings.resolved_action_server_token() == token
+
+
+def test_the_action_server_token_is_derived_from_the_secret_key_outside_production() -> None:
+    first, second = (load_settings({"SECRET_KEY": key}).resolved_action_server_token() for key in "ab")
+    assert first != second and len(first) >= 32
+    assert load_settings({"SECRET_KEY": "a"}).resolved_action_server_token() == first
 
 
 def test_development_does_not_need_a_secret_key() -> None:
@@ -185,6 +203,7 @@ def test_rasa_environment(url: str, dialect: str) -> None:
         "ACTION_SERVER_URL": "http://127.0.0.1:6055/webhook",
         "TRACKER_DATABASE_URL": settings.tracker_database_url,
         "TRACKER_DB_DIALECT": dialect,
+        "ACTION_SERVER_TOKEN": settings.resolved_action_server_token(),
     }
 
 
