@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 from bot.bench.scripts import booking
 from bot.bench.servers import free_port
 from bot.launcher import port_is_free
-from bot.settings import ROOT
+from bot.settings import ROOT, load_settings
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.schema import AppointmentRequest
@@ -247,8 +247,11 @@ def submit_call(launcher: Launcher, sender: str) -> dict[str, Any]:
 
 
 def call_submit_again(launcher: Launcher, call: dict[str, Any]) -> str | None:
-    """Rasa retrying the submit (same tracker): the code the visitor would hear."""
-    answer = post_json(f"http://127.0.0.1:{launcher.env['ACTION_PORT']}/webhook", call)
+    """Rasa retrying the submit (same tracker, with Rasa's secret): the code the visitor would hear."""
+    token = load_settings(launcher.env).resolved_action_server_token()
+    answer = post_json(
+        f"http://127.0.0.1:{launcher.env['ACTION_PORT']}/webhook", call, {"X-Action-Server-Token": token}
+    )
     return find_code(" ".join(r.get("text") or "" for r in answer["responses"]))
 
 

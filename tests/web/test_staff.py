@@ -146,7 +146,7 @@ def test_guessing_from_many_clients_slows_the_account_but_the_right_password_get
     async def no_wait(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr("bot.web.staff.asyncio.sleep", no_wait)
+    monkeypatch.setattr("bot.web.staff._slow_down", no_wait)
     for i in range(12):
         assert log_in(proxied_client(behind_proxy, f"203.0.113.{i}"), password="guess").status_code == 401
     assert waits == [2.0, 2.0]  # the 11th and 12th attempts waited
