@@ -60,25 +60,16 @@ class _RuleClassifier(GraphComponent, IntentClassifier):
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class RedFlagDetector(_RuleClassifier):
     intent = RED_FLAG_INTENT
-
-    @staticmethod
-    def matches(text: str) -> bool:
-        return red_flag(text) is not None
+    matches = staticmethod(lambda text: red_flag(text) is not None)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SpanishDetector(_RuleClassifier):
     intent = SPANISH_INTENT
-
-    @staticmethod
-    def matches(text: str) -> bool:
-        return looks_spanish(text)
+    matches = staticmethod(looks_spanish)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class PersonalAdviceDetector(_RuleClassifier):
     intent = ADVICE_INTENT
-
-    @staticmethod
-    def matches(text: str) -> bool:
-        return asks_for_personal_advice(text)
+    matches = staticmethod(asks_for_personal_advice)

@@ -28,7 +28,7 @@ from bot.store.codes import new_code
 from bot.store.db import UnitOfWork, describe_error
 from bot.store.outbox import CREATED, STATUS_CHANGED
 from bot.store.requests import InvalidRequest, NewRequest, StoreError
-from bot.store.schema import AppointmentRequest, StatusChange, utcnow
+from bot.store.schema import AppointmentRequest, utcnow
 from bot.store.spool import Spool, SpooledRequest
 
 logger = logging.getLogger(__name__)
@@ -228,17 +228,14 @@ def check_contact(
         else:
             outcome = ContactCheck.LOCKED
             if request:
-                session.add(
-                    StatusChange(
-                        request_id=request.id,
-                        from_status=request.status,
-                        to_status=request.status,
-                        actor=SYSTEM,
-                        note=f"Status checks by this code are locked for "
-                        f"{int(contact_checks.LOCK_PERIOD.total_seconds() // 3600)} hours after "
-                        f"{contact_checks.MAX_FAILURES} wrong phone numbers or e-mails: someone may be "
-                        "guessing. The visitor was asked to call the practice.",
-                    )
+                store.add_note(
+                    session,
+                    request.reference,
+                    actor=SYSTEM,
+                    note=f"Status checks by this code are locked for "
+                    f"{int(contact_checks.LOCK_PERIOD.total_seconds() // 3600)} hours after "
+                    f"{contact_checks.MAX_FAILURES} wrong phone numbers or e-mails: someone may be "
+                    "guessing. The visitor was asked to call the practice.",
                 )
                 logger.warning("contact checks of request %s locked after repeated failures", reference)
     with uow() as session:
