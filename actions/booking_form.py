@@ -23,6 +23,7 @@ from bot.booking.contact import (
     declines,
     find_email,
     find_phone,
+    implausible_name,
     is_stop_request,
     looks_like_question,
     normalise_email,
@@ -79,6 +80,13 @@ class RequestFormValidator(LimitedFormValidator):
     def validate_full_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if implausible_name(str(value or "")):
+            return self.reject(
+                dispatcher,
+                tracker,
+                "full_name",
+                "Sorry, that doesn't look like a name. What is your full name? For example Jane Smith.",
+            )
         name = clean_name(str(value or ""))
         if name is None:
             return self.reject(

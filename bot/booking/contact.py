@@ -30,6 +30,29 @@ def _plain(text: str | None) -> str:
     return (text or "").lower().replace("\u2019", "'")
 
 
+# Words that make no name on their own: "yes", "sure ok", "hi there", "i don't know" are answers.
+_NOT_NAME_WORDS = frozenset(
+    {
+        *("yes", "yeah", "yep", "yup", "ya", "y", "sure", "ok", "okay", "k", "fine", "correct", "right"),
+        *("alright", "of", "course", "please", "sounds", "good", "go", "ahead", "si", "sí", "absolutely"),
+        *("no", "nope", "nah", "n", "not", "really", "way", "none", "nothing", "skip", "n/a", "na"),
+        *("hi", "hello", "hey", "hiya", "howdy", "there", "morning", "afternoon", "evening", "hola"),
+        *("thanks", "thank", "you", "idk", "i", "don't", "dont", "know", "dunno", "huh", "um", "uh"),
+        *("me", "myself", "anonymous", "test", "name", "my", "full", "bot"),
+    }
+)
+# Only wh-words: "Can Yilmaz" and "Will Smith" are names, though looks_like_question() would ask.
+_QUESTION_START = re.compile(r"^(?:what|how|why|when|where|which|who)\b")
+
+
+def implausible_name(text: str) -> bool:
+    """A bare affirmation, denial, greeting or question typed where a name was asked for."""
+    plain = " ".join(re.sub(r"[!.,:;]+", " ", _plain(text)).split())
+    if plain.endswith("?") or _QUESTION_START.match(plain):
+        return True
+    return bool(plain) and all(word in _NOT_NAME_WORDS for word in plain.split())
+
+
 def clean_name(text: str) -> str | None:
     """A person's name, trimmed and collapsed; None when it cannot be a name.
 

@@ -10,6 +10,7 @@ from bot.booking.contact import (
     declines,
     find_email,
     find_phone,
+    implausible_name,
     is_stop_request,
     looks_like_question,
     normalise_email,
@@ -209,3 +210,17 @@ def test_is_stop_request(text: str, expected: bool) -> None:
 )
 def test_looks_like_question(text: str, question: bool) -> None:
     assert looks_like_question(text) is question
+
+
+@pytest.mark.parametrize(
+    "text", ["yes", "Yes!", "yeah sure", "ok", "no", "nope", "hello", "Hola", "what is prolotherapy?", "huh?"]
+)
+def test_answers_that_are_not_names_are_questioned(text: str) -> None:
+    assert implausible_name(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Tom Stopford", "Will Smith", "Can Yilmaz", "Noah", "Yesenia Cruz", "Zoë O'Neil"]
+)
+def test_names_are_names(text: str) -> None:
+    assert not implausible_name(text)
