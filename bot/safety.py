@@ -174,6 +174,7 @@ _CONCEPTS_ES: dict[str, tuple[str, ...]] = {
         r"entumid\w*",
         r"adormecid\w*",
         r"dormid[ao]s?",
+        r"(?:durm|duerm|adormec|adormez|entumec|entumez)\w*",
         r"no (?:siento|tengo sensibilidad)",
         r"sin sensibilidad",
         r"perd\w* (?:la |toda la )?sensibilidad",

@@ -63,6 +63,8 @@ def test_ordinary_complaints_are_not_emergencies(text: str) -> None:
         ("me caí y ahora no puedo mover las piernas", "legs that cannot move after a fall or accident"),
         ("se me escapa la orina y me duele mucho la espalda", "bladder or bowel control"),
         ("Tengo la entrepierna dormida desde ayer", "numbness in the groin or saddle area"),
+        ("de pronto se me adormecieron las ingles", "numbness in the groin or saddle area"),
+        ("se me ha entumecido la zona íntima", "numbness in the groin or saddle area"),
         ("tengo fiebre y dolor de espalda", "fever with back pain"),
         ("mis piernas están cada vez más débiles", "worsening weakness in the legs"),
         ("tuve un accidente de coche esta mañana y me duele la columna", "a recent fall or accident"),
