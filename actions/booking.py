@@ -141,7 +141,8 @@ class ActionSubmitRequest(Action):
         if not (name and (phone or email) and slots.get("consent")):
             previous = slots.get("last_reference")
             dispatcher.utter_message(
-                text=f"Your request {previous} has already been sent."
+                text=f"Your request {previous} has been received, and it is stored once: the practice will "
+                "call you to confirm."
                 if previous
                 else "There's no request waiting to be sent. Would you like to request an appointment?"
             )

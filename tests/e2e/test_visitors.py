@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.store.codes import find_code
+from bot.store.db import UnitOfWork
 from tests.e2e.conftest import Stack
-from tests.e2e.test_conversations import converse
+from tests.e2e.test_conversations import book_until_review, converse, rows_of
 
 pytestmark = pytest.mark.e2e
 
@@ -16,3 +18,17 @@ def test_an_answer_that_is_not_a_name_is_questioned_gently(stack: Stack, sender:
     reply = " ".join(converse(stack, sender, answer))
     assert "full name" in reply and "phone number" not in reply, reply
     assert "phone number" in " ".join(converse(stack, sender, "Rosa Martinez"))
+
+
+@pytest.mark.parametrize("again", [["yes"], ["yes", "yes please"], ["yes", "ok"]])
+def test_a_repeated_yes_after_sending_repeats_the_receipt(
+    stack: Stack, stack_store: UnitOfWork, sender: str, again: list[str]
+) -> None:
+    book_until_review(stack, sender)
+    code = find_code(" ".join(converse(stack, sender, "yes")))
+    assert code
+    for turn in again:
+        reply = " ".join(converse(stack, sender, turn))
+        assert code in reply and "received" in reply, reply
+        assert "rephrase" not in reply and "understand" not in reply
+    assert [row.reference for row in rows_of(stack_store, sender)] == [code]
