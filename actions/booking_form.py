@@ -85,7 +85,7 @@ class RequestFormValidator(LimitedFormValidator):
                 dispatcher,
                 tracker,
                 "full_name",
-                "Sorry, that doesn't look like a name. What is your full name? For example Jane Smith.",
+                "Sorry, that doesn't look like a name (for example Jane Smith).",
             )
         name = clean_name(str(value or ""))
         if name is None:
