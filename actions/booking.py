@@ -14,11 +14,23 @@ from actions.context import (
     FORM_SLOTS,
     idempotency_key,
     latest_intent,
+    latest_text,
+    practice_now,
     settings,
     transcript,
     unit_of_work,
 )
-from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, SKIPPED, received_text, review_text
+from actions.prompts import no_request_text
+from bot.booking.corrections import read_correction
+from bot.booking.prefill import details_in
+from bot.booking.wording import (
+    APPOINTMENT_FIELDS,
+    CALLBACK_FIELDS,
+    SKIPPED,
+    noted_text,
+    received_text,
+    review_text,
+)
 from bot.request_service import submit
 from bot.store.db import describe_error
 from bot.store.requests import NewRequest
@@ -55,8 +67,15 @@ def _kind(tracker: Tracker) -> str:
     return tracker.get_slot("request_kind") or "appointment"
 
 
-def _form_of(kind: str) -> str:
-    return "callback_form" if kind == "callback" else "appointment_form"
+def review_pending(tracker: Tracker) -> bool:
+    """A complete request has been read back and is waiting for the visitor's yes."""
+    kind = tracker.get_slot("request_kind")
+    if not kind or (tracker.active_loop or {}).get("name") or tracker.get_slot("form_blocker"):
+        return False
+    fields = CALLBACK_FIELDS if kind == "callback" else APPOINTMENT_FIELDS
+    required = [field for field in fields if field not in ("phone", "email")] + ["consent"]
+    contact = _present(tracker.get_slot("phone")) or _present(tracker.get_slot("email"))
+    return bool(contact) and all(tracker.get_slot(field) for field in required)
 
 
 def _present(value: str | None) -> str | None:
@@ -71,13 +90,26 @@ class ActionStartRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         kind = "callback" if latest_intent(tracker) == "request_callback" else "appointment"
+        events: list[EventType] = [
+            SlotSet("request_kind", kind),
+            SlotSet("form_blocker", None),
+            SlotSet("form_failures", 0),
+        ]
         if kind == "callback":
             dispatcher.utter_message(text="Sure, I'll ask the practice to call you back.")
-        elif not tracker.get_slot("full_name"):
+            # Switching from an appointment request: only the name and phone carry over.
+            return events + [
+                SlotSet(field, None) for field in APPOINTMENT_FIELDS if field not in CALLBACK_FIELDS
+            ]
+        config = settings()
+        given = details_in(latest_text(tracker), practice_now(), config.practice_hours, config.phone_region)
+        noted = noted_text(given)
+        if not tracker.get_slot("full_name") or noted:
             dispatcher.utter_message(
                 text="I can take your appointment request. The practice will call you to confirm a time."
+                + (f" I've noted {noted}." if noted else "")
             )
-        return [SlotSet("request_kind", kind), SlotSet("form_blocker", None), SlotSet("form_failures", 0)]
+        return events + [SlotSet(slot, value) for slot, value in given.items()]
 
 
 class ActionReviewRequest(Action):
@@ -89,6 +121,12 @@ class ActionReviewRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         kind = _kind(tracker)
         blocker = tracker.get_slot("form_blocker")
+        if not tracker.get_slot("request_kind") and not blocker:
+            dispatcher.utter_message(
+                text="There's no request waiting to be sent. Would you like to request an appointment?",
+                buttons=[{"title": "Request an appointment", "payload": "/book_appointment"}],
+            )
+            return []
         if blocker == "emergency":  # the emergency message has been given; nothing else to say
             return clear_form()
         if blocker == "no_consent":
@@ -112,6 +150,8 @@ class ActionReviewRequest(Action):
                 ],
             )
             return [SlotSet("form_blocker", None)]
+        if latest_intent(tracker) in ("goodbye", "thank"):
+            dispatcher.utter_message(text="Just to check: your request has not been sent yet.")
         dispatcher.utter_message(
             text=review_text(tracker.slots, kind),
             buttons=[
@@ -184,6 +224,9 @@ class ActionCorrectField(Action):
         return "action_correct_field"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        if not tracker.get_slot("request_kind"):
+            dispatcher.utter_message(text=no_request_text(settings().practice_phone))
+            return [SlotSet("field", None)]
         kind = _kind(tracker)
         allowed = CALLBACK_FIELDS if kind == "callback" else APPOINTMENT_FIELDS
         raw = (tracker.get_slot("field") or "").strip().lower()
@@ -201,6 +244,9 @@ class ActionCorrectField(Action):
             )
             return events
         events.append(SlotSet(field, None))
+        correction = read_correction(latest_text(tracker), settings().phone_region)
+        if correction and correction.field == field and correction.value:
+            return events  # the form takes the new value from the text (actions/booking_form.py)
         # Skipping one contact was only allowed because of the other: ask again for both.
         partner = {"phone": "email", "email": "phone"}.get(field)
         if partner and tracker.get_slot(partner) == SKIPPED:

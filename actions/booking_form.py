@@ -11,7 +11,7 @@ from abc import abstractmethod
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Tracker, utils
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -19,8 +19,10 @@ from rasa_sdk.types import DomainDict
 from actions.context import latest_intent, latest_text, practice_now, settings
 from actions.forms import LimitedFormValidator
 from bot.booking.contact import (
+    affirms,
     clean_name,
     declines,
+    denies,
     find_email,
     find_phone,
     implausible_name,
@@ -29,15 +31,22 @@ from bot.booking.contact import (
     normalise_email,
     normalise_phone,
 )
+from bot.booking.corrections import Correction, read_correction
 from bot.booking.dates import describe_date, read_preferred_date, read_time_of_day
 from bot.booking.reasons import read_reason
 from bot.booking.wording import SKIPPED
 from bot.safety import emergency_text, red_flag
 
 # Intents that interrupt a form to be answered (the form then resumes); red flags never count as answers.
+_SPOKEN = {
+    "full_name": "name",
+    "phone": "phone number",
+    "email": "e-mail address",
+    "preferred_date": "preferred date",
+    "preferred_time": "time of day",
+    "reason": "reason for the visit",
+}
 INTERRUPTIONS = {"faq", "unknown", "about_practice", "medical_advice", "out_of_scope"}
-_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "i agree", "agree", "yes please", "of course"}
-_NO = {"no", "n", "nope", "no thanks", "i don't agree", "i do not agree", "don't", "do not"}
 
 
 def _is_timestamp(value: Any) -> bool:
@@ -77,6 +86,56 @@ class RequestFormValidator(LimitedFormValidator):
             return [SlotSet(slot, text)]
         return []
 
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """A correction of any detail ("actually my number is …") is applied wherever the form stands.
+
+        Typed while another question is open, it changes that detail and the open question is asked
+        again; typed at the read-back (the form restarts after `action_correct_field`), it changes the
+        detail and the form reads the request back again.
+        """
+        correction = self._correction(tracker, domain)
+        if correction is None:
+            return await super().get_validation_events(dispatcher, tracker, domain)
+        return [
+            SlotSet(slot, value)
+            for slot, value in (await self._correct(correction, dispatcher, tracker, domain)).items()
+        ]
+
+    def _correction(self, tracker: Tracker, domain: DomainDict) -> Correction | None:
+        correction = read_correction(latest_text(tracker), settings().phone_region)
+        if correction is None or correction.field not in self.domain_slots(domain):
+            return None
+        requested = tracker.get_slot("requested_slot")
+        if correction.field == requested and correction.value is None:
+            return None  # "my phone number" typed as the phone answer: the validator explains
+        if requested == "phone" and correction.field == "email" and self.phone_optional():
+            return None  # "just e-mail me: …" answers the phone question (skipped, e-mail kept)
+        return correction
+
+    async def _correct(
+        self, correction: Correction, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        field, requested = correction.field, tracker.get_slot("requested_slot")
+        values: dict[str, Any] = {}
+        if requested and requested != field:
+            values[requested] = None  # the open question's answer was this correction: ask it again
+        if correction.value is None:
+            values.update({field: None, "form_failures": 0})
+            partner = {"phone": "email", "email": "phone"}.get(field)
+            if partner and tracker.get_slot(partner) == SKIPPED:
+                values[partner] = None  # skipping one contact was only allowed because of the other
+            return values
+        validate = getattr(self, f"validate_{field}")
+        outcome = await utils.call_potential_coroutine(
+            validate(correction.value, dispatcher, tracker, domain)
+        )
+        values.update(outcome)
+        if outcome.get(field) is not None and field != requested:
+            dispatcher.utter_message(text=f"Thanks, I've changed the {_SPOKEN.get(field, field)}.")
+        return values
+
     def validate_full_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -103,6 +162,8 @@ class RequestFormValidator(LimitedFormValidator):
         text = str(value or "")
         region = settings().phone_region
         if self.phone_optional() and (declines(text) or text == SKIPPED):
+            if tracker.get_slot("email") == SKIPPED:  # both skipped after a correction: ask the e-mail again
+                return self.accept({"phone": SKIPPED, "email": None})
             return self.accept({"phone": SKIPPED})
         phone = normalise_phone(text, region) or find_phone(text, region)
         if phone:
@@ -123,11 +184,11 @@ class RequestFormValidator(LimitedFormValidator):
     ) -> dict[str, Any]:
         if _is_timestamp(value):  # given earlier; the form re-validates answers when it resumes
             return self.accept({"consent": value})
-        text = str(value or "").strip().lower().strip(".!")
+        text = str(value or "")
         intent = latest_intent(tracker)
-        if intent == "affirm" or text in _YES:
+        if intent == "affirm" or affirms(text):
             return self.accept({"consent": practice_now().isoformat(timespec="seconds")})
-        if intent == "deny" or text in _NO:
+        if intent == "deny" or denies(text):
             return {"consent": None, "form_blocker": "no_consent", "form_failures": 0}
         return self.reject(dispatcher, tracker, "consent", "Please answer yes or no.")
 
@@ -135,6 +196,13 @@ class RequestFormValidator(LimitedFormValidator):
 class ValidateAppointmentForm(RequestFormValidator):
     def name(self) -> str:
         return "validate_appointment_form"
+
+    def offer_help(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        return (
+            "If it's easier, the practice can call you back instead (your answers so far are kept), "
+            f"or you can call them at {settings().practice_phone}.",
+            [{"title": "Request a callback", "payload": "/request_callback"}],
+        )
 
     def phone_optional(self) -> bool:
         return True

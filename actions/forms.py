@@ -9,6 +9,8 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.context import settings
+
 MAX_FAILURES = 3
 
 
@@ -31,5 +33,13 @@ class LimitedFormValidator(FormValidationAction):
         failures = int(tracker.get_slot("form_failures") or 0) + 1
         if failures >= MAX_FAILURES:
             return {slot: None, "form_failures": 0, "form_blocker": "stuck"}
-        dispatcher.utter_message(text=message)
+        if failures == MAX_FAILURES - 1:  # the ladder's second step: a person, before the form gives up
+            offer, buttons = self.offer_help(tracker)
+            dispatcher.utter_message(text=f"{message} {offer}", buttons=buttons or None)
+        else:
+            dispatcher.utter_message(text=message)
         return {slot: None, "form_failures": failures}
+
+    def offer_help(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        """What a visitor misunderstood twice in a row is offered besides trying again."""
+        return f"If it's easier, you can call the practice at {settings().practice_phone}.", []

@@ -85,11 +85,13 @@ class ActionStartLookup(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         purpose = "cancel" if latest_intent(tracker) == "cancel_request" else "status"
-        return [
-            *_clear_lookup(),
-            SlotSet("lookup_purpose", purpose),
-            SlotSet("lookup_reference", find_code(latest_text(tracker))),
-        ]
+        # "cancel it" names no code: the one this conversation has just confirmed or made.
+        code = (
+            find_code(latest_text(tracker))
+            or tracker.get_slot("verified_reference")
+            or tracker.get_slot("last_reference")
+        )
+        return [*_clear_lookup(), SlotSet("lookup_purpose", purpose), SlotSet("lookup_reference", code)]
 
 
 class ValidateLookupForm(LimitedFormValidator):
@@ -99,6 +101,8 @@ class ValidateLookupForm(LimitedFormValidator):
     def validate_lookup_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:  # cleared when the lookup started: nothing was typed yet
+            return {"lookup_reference": None}
         code = find_code(str(value or ""))
         if code is None:
             return self.reject(
@@ -116,7 +120,8 @@ class ValidateLookupForm(LimitedFormValidator):
             if not is_outage(error):
                 raise
             return self.reject(dispatcher, tracker, "lookup_reference", _unavailable_text())
-        if owner:  # the conversation that made it: no further proof needed
+        if owner or code == tracker.get_slot("verified_reference"):
+            # The conversation that made it, or that has already given its contact: no further proof.
             return {"lookup_reference": code, "lookup_contact": VERIFIED}
         if (
             request is None
@@ -145,7 +150,7 @@ class ValidateLookupForm(LimitedFormValidator):
                 raise
             return self.reject(dispatcher, tracker, "lookup_contact", _unavailable_text())
         if outcome is ContactCheck.MATCHED:
-            return {"lookup_contact": VERIFIED, "form_failures": 0}
+            return {"lookup_contact": VERIFIED, "verified_reference": code, "form_failures": 0}
         if outcome is ContactCheck.LOCKED:
             dispatcher.utter_message(text=_locked_text())
             return {"lookup_reference": None, "lookup_contact": None, "form_blocker": "locked"}
@@ -164,7 +169,8 @@ class ValidateLookupForm(LimitedFormValidator):
                 "form_failures": 0,
                 "form_blocker": "stuck",
             }
-        dispatcher.utter_message(text=NO_MATCH)
+        offer = f" {self.offer_help(tracker)[0]}" if failures == MAX_FAILURES - 1 else ""
+        dispatcher.utter_message(text=NO_MATCH + offer)
         return {"lookup_reference": None, "lookup_contact": None, "form_failures": failures}
 
 

@@ -12,6 +12,14 @@ from rasa_sdk.types import DomainDict
 from actions.context import settings
 from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, FIELD_LABELS, SKIPPED
 
+
+def no_request_text(phone: str) -> str:
+    return (
+        "There's no request in progress here to change. To change a request you have already sent, "
+        f"please call the practice at {phone}, or I can take a new request."
+    )
+
+
 SKIP_BUTTON = [{"title": "Skip", "payload": "skip"}]
 MAX_BUTTONS = 3  # Facebook Messenger shows at most three; every channel gets the same
 
@@ -154,6 +162,9 @@ class AskWhichField(Prompt):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         """Six details make two messages: no channel shows more than three buttons on one."""
+        if not tracker.get_slot("request_kind"):
+            dispatcher.utter_message(text=no_request_text(settings().practice_phone))
+            return []
         text, buttons = self.ask(tracker)
         for start in range(0, len(buttons), MAX_BUTTONS):
             dispatcher.utter_message(

@@ -11,6 +11,7 @@ from rasa_sdk.events import (
     ActionExecuted,
     ActiveLoop,
     EventType,
+    FollowupAction,
     SessionStarted,
     SlotSet,
     UserUtteranceReverted,
@@ -18,8 +19,9 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.booking import clear_form
-from actions.context import settings
+from actions.booking import clear_form, review_pending
+from actions.context import latest_text, settings
+from bot.booking.contact import affirms, denies
 from bot.safety import emergency_text
 
 ARTICLE_AUTHOR = "Stefano Sinicropi"
@@ -30,6 +32,8 @@ _MISUNDERSTOOD = ("nlu_fallback", "out_of_scope")
 # policies predict it again and again until Rasa's circuit breaker stops the conversation for good.
 _RULE_INTENTS = (*_MISUNDERSTOOD, "inform")
 _CARRIED_OVER = ("notice_shown", "last_reference")
+# Actions Rasa runs around every turn; they answer nothing.
+_BOOKKEEPING = ("action_listen", "action_extract_slots", "action_session_start")
 _OFFER_BUTTONS = [
     {"title": "Request a callback", "payload": "/request_callback"},
     {"title": "Request an appointment", "payload": "/book_appointment"},
@@ -139,6 +143,13 @@ class ActionMisunderstood(Action):
         return "action_misunderstood"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        taken_back = (
+            []
+            if (tracker.latest_message.get("intent") or {}).get("name") in _RULE_INTENTS
+            else [UserUtteranceReverted()]
+        )
+        if review_pending(tracker):
+            return [*taken_back, *self._at_review(dispatcher, tracker)]
         if misunderstandings_in_a_row(tracker) >= 2:
             dispatcher.utter_message(
                 text="I'm sorry I'm not able to help with that. Would you like someone from the practice to "
@@ -156,18 +167,48 @@ class ActionMisunderstood(Action):
                 "I can answer questions about "
                 "prolotherapy or take an appointment request."
             )
-        if (tracker.latest_message.get("intent") or {}).get("name") not in _RULE_INTENTS:
-            return [UserUtteranceReverted()]
-        return []
+        return taken_back
+
+    @staticmethod
+    def _at_review(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The read-back never traps: a yes sends, a no asks what to change, anything else reads it again."""
+        text = latest_text(tracker)
+        if affirms(text):
+            return [FollowupAction("action_submit_request")]
+        if denies(text):
+            return [FollowupAction("action_ask_which_field")]
+        if misunderstandings_in_a_row(tracker) >= 2:
+            dispatcher.utter_message(
+                text="I'm sorry, I didn't catch that. If it's easier, you can also call the practice at "
+                f"{settings().practice_phone}. Here is your request again:"
+            )
+        else:
+            dispatcher.utter_message(text="Sorry, I didn't catch that. Here is your request again:")
+        return [FollowupAction("action_review_request")]
 
 
 def misunderstandings_in_a_row(tracker: Tracker) -> int:
+    """Visitor turns in a row, the current one included, that the bot answered as misunderstood.
+
+    Counted by the bot's answer rather than the intent: a message the policies could not place gets
+    the same rephrase prompt as an NLU fallback and must move the visitor up the same ladder. A turn
+    with no recorded answer is judged by its intent.
+    """
+    turns: list[list] = []  # [intent, first action answering it]
+    for event in tracker.events:
+        if event.get("event") == "user":
+            turns.append([((event.get("parse_data") or {}).get("intent") or {}).get("name"), None])
+        elif (
+            event.get("event") == "action"
+            and turns
+            and turns[-1][1] is None
+            and event.get("name") not in _BOOKKEEPING
+        ):
+            turns[-1][1] = event.get("name")
     count = 0
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent not in _MISUNDERSTOOD:
+    for position, (intent, action) in enumerate(reversed(turns)):
+        current = position == 0
+        if not (current or action == "action_misunderstood" or (action is None and intent in _MISUNDERSTOOD)):
             break
         count += 1
     return count

@@ -17,12 +17,16 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.advice import asks_for_personal_advice
+from bot.booking.corrections import read_correction
+from bot.booking.prefill import asks_for_visit
 from bot.language import looks_spanish
 from bot.safety import red_flag
 
 RED_FLAG_INTENT = "red_flag"
 SPANISH_INTENT = "speaks_spanish"
 ADVICE_INTENT = "medical_advice"
+CORRECTION_INTENT = "correct_field"
+BOOKING_INTENT = "book_appointment"
 
 
 class _RuleClassifier(GraphComponent, IntentClassifier):
@@ -51,10 +55,13 @@ class _RuleClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if self.matches(message.get("text") or ""):
-                override = {"name": self.intent, "confidence": 1.0}
-                message.data["intent"] = override
-                message.data.setdefault("intent_ranking", []).insert(0, override)
+                self.override(message)
         return messages
+
+    def override(self, message: Message) -> None:
+        override = {"name": self.intent, "confidence": 1.0}
+        message.data["intent"] = override
+        message.data.setdefault("intent_ranking", []).insert(0, override)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -73,3 +80,52 @@ class SpanishDetector(_RuleClassifier):
 class PersonalAdviceDetector(_RuleClassifier):
     intent = ADVICE_INTENT
     matches = staticmethod(asks_for_personal_advice)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CorrectionDetector(_RuleClassifier):
+    """ "no the phone is wrong, it's 212 555 0143" is a correction of the phone, whatever DIET read.
+
+    The detail goes in the `field` entity, so the correction rules apply at the read-back too; the
+    form's validator takes the new value from the text (actions/booking_form.py).
+    """
+
+    intent = CORRECTION_INTENT
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get("text") or ""
+            correction = read_correction(text)
+            if correction is None:
+                continue
+            self.override(message)
+            entities = [e for e in message.get("entities") or [] if e.get("entity") != "field"]
+            entities.append(
+                {
+                    "entity": "field",
+                    "value": correction.field,
+                    "start": 0,
+                    "end": len(text),
+                    "confidence_entity": 1.0,
+                    "extractor": type(self).__name__,
+                }
+            )
+            message.data["entities"] = entities
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class BookingDetector(_RuleClassifier):
+    """ "can i come in next tuesday afternoon? my sciatica is acting up" asks for a visit.
+
+    DIET reads such messages as form answers (they carry a day and a reason); the request then starts
+    with those details filled (bot/booking/prefill.py).
+    """
+
+    intent = BOOKING_INTENT
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if asks_for_visit(message.get("text") or "", (message.get("intent") or {}).get("name")):
+                self.override(message)
+        return messages

@@ -119,6 +119,31 @@ def find_email(text: str) -> str | None:
     return None
 
 
+_AFFIRMATIONS = {
+    *("yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "i agree", "agree", "yes please"),
+    *("of course", "correct", "that's correct", "thats correct", "that's right", "thats right", "right"),
+    *("looks good", "looks right", "all good", "perfect", "great", "send it", "yes send it", "go ahead"),
+    *("please send it", "send", "confirm", "confirmed", "yes that's right", "yes correct", "all correct"),
+    *("everything is correct", "everything's correct", "it's fine", "its fine", "fine", "sounds good"),
+}
+_DENIALS = {"no", "n", "nope", "nah", "no thanks", "i don't agree", "i do not agree", "don't", "do not"}
+_DENIALS |= {"not quite", "not right", "that's wrong", "thats wrong", "wrong", "incorrect", "no it's not"}
+
+
+def _short_answer(text: str) -> str:
+    return " ".join(_plain(text).replace(",", " ").split()).strip(" .!")
+
+
+def affirms(text: str) -> bool:
+    """A bare yes in any of the ways visitors type it ("yes please", "looks good", "send it")."""
+    return _short_answer(text) in _AFFIRMATIONS
+
+
+def denies(text: str) -> bool:
+    """A bare no ("nope", "not quite", "that's wrong")."""
+    return _short_answer(text) in _DENIALS
+
+
 def declines(text: str) -> bool:
     """The visitor says they have none ("no", "I don't have one", "skip")."""
     words = _plain(text).strip().strip(".! ")

@@ -51,6 +51,16 @@ def summary_lines(slots: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def noted_text(given: Mapping[str, Any]) -> str:
+    """Details taken from a first message, as one phrase: "Tuesday, December 8, afternoon"."""
+    parts = [
+        shown for field in ("preferred_date", "preferred_time") if (shown := _shown(field, given.get(field)))
+    ]
+    if given.get("reason"):
+        parts.append(f"{given['reason']} as the reason")
+    return ", ".join(parts)
+
+
 def review_text(slots: Mapping[str, Any], kind: str) -> str:
     what = "callback request" if kind == "callback" else "appointment request"
     return "\n".join([f"Here is your {what}:", *summary_lines(slots), "Shall I send it to the practice?"])

@@ -1,0 +1,132 @@
+"""Corrections in the visitor's words: "actually my number is 212 555 0143", "no the phone is wrong".
+
+A correction names the detail it changes (or carries a value only one detail takes, like a phone
+number after "sorry") and may carry the new value. It is read the same way whether a question of the
+form is open or the request is being read back; the form validates the value like any other answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.booking.contact import find_email, find_phone
+
+_DETERMINER = r"(?:my|the|that|this|our)\s+(?:new\s+|old\s+|preferred\s+|appointment\s+|contact\s+)?"
+# Ordered: "e-mail address" before the bare "address", "phone number" before "number".
+_FIELD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (field, re.compile(pattern, re.I))
+    for field, pattern in (
+        ("email", r"\be-?mail(?:\s+address)?\b|\b" + _DETERMINER + r"address\b"),
+        (
+            "phone",
+            r"\b(?:phone|cell|cellphone|mobile|telephone)(?:\s*(?:number|no\.?|#))?\b"
+            r"|\b" + _DETERMINER + r"(?:home\s+|work\s+)?number\b(?!\s+of\b)"
+            r"|\b(?:wrong|new|different)\s+number\b",
+        ),
+        (
+            "full_name",
+            r"\b" + _DETERMINER + r"(?:full\s+|first\s+|last\s+|family\s+)?name\b"
+            r"|\b(?:surname|last name|first name|spelling of my name)\b|\bmy name\b",
+        ),
+        ("preferred_date", r"\bdate\b|\b" + _DETERMINER + r"day\b"),
+        ("preferred_time", r"\btime of day\b|\b" + _DETERMINER + r"time\b"),
+        ("reason", r"\breason(?:\s+for\s+(?:the\s+|my\s+)?(?:visit|appointment))?\b"),
+    )
+)
+# A whole answer that is just the detail's name, as typed after "Which detail would you like to change?"
+_BARE_FIELDS = {
+    "name": "full_name",
+    "full name": "full_name",
+    "number": "phone",
+    "phone number": "phone",
+    "date": "preferred_date",
+    "day": "preferred_date",
+    "time": "preferred_time",
+    "time of day": "preferred_time",
+    "reason": "reason",
+}
+_MARKER = re.compile(
+    r"\b(?:actually|sorry|wait|oops|correction|i meant|i mean|meant|change|changed|update|fix|wrong|"
+    r"mistake|typo|incorrect|instead|should be|not right|isn'?t right|not correct)\b|^\s*no\b",
+    re.I,
+)
+_WHEN = re.compile(
+    r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b|\btomorrow\b|\bnext week\b",
+    re.I,
+)
+_TIME_OF_DAY = re.compile(r"\b(?:morning|afternoon|any ?time)\b", re.I)
+_BOOKING = re.compile(
+    r"\b(?:appointment|appt|book|booking|come in|visit|schedule|see (?:the|a) doctor)\b", re.I
+)
+_QUESTION_START = re.compile(r"^\s*(?:what|how|why|who|where|which|when|is|are|does|do)\b", re.I)
+# Words between the detail and its new value: "the phone is wrong, it's …", "change the date to …".
+_FILLER = re.compile(
+    r"^(?:[\s,:;.!=>-]|\bis\b|\bwas\b|\bare\b|\bwrong\b|\bincorrect\b|\bnot right\b|\bnot correct\b|"
+    r"\bshould (?:be|have been|read)\b|\bneeds to be\b|\bit'?s\b|\bit is\b|\bit\b|\bchanged?\b|\bto\b|"
+    r"\bplease\b|\bactually\b|\binstead\b|\bsorry\b|\bnow\b|\bmake it\b|\bshould say\b|\bi meant\b|"
+    r"\bi mean\b|\bmeant\b|\bthe right one\b|\bthe correct one\b|\bnew one\b|\bone\b)+",
+    re.I,
+)
+_TRAILING = re.compile(r"(?:[\s,.!]|\binstead\b|\bplease\b|\bthanks?\b|\bthank you\b)+$", re.I)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The detail to change and, if the visitor gave it, the new value as they typed it."""
+
+    field: str
+    value: str | None = None
+
+
+def _field_named(text: str) -> tuple[str, re.Match[str]] | None:
+    found = [
+        (match.start(), field, match) for field, pattern in _FIELD_PATTERNS if (match := pattern.search(text))
+    ]
+    if not found:
+        return None
+    _, field, match = max(found, key=lambda item: item[0])  # the last named detail is the one changed
+    return field, match
+
+
+def _value_after(text: str, match: re.Match[str]) -> str | None:
+    tail = _TRAILING.sub("", _FILLER.sub("", text[match.end() :]))
+    if tail:
+        return tail
+    head = _TRAILING.sub("", _FILLER.sub("", text[: match.start()][::-1])[::-1])
+    head = re.sub(
+        r"(?:\b(?:is|was|my|the|as|no|actually|sorry|wait|oops)\b|[\s,:;.!-])+$", "", head, flags=re.I
+    )
+    head = _FILLER.sub("", head)
+    return head or None
+
+
+def read_correction(text: str, region: str = "US") -> Correction | None:
+    """The correction a message makes, or None when it is an ordinary answer or question."""
+    plain = " ".join((text or "").replace("\u2019", "'").split())
+    if not plain or plain.startswith("/") or len(plain) > 200:
+        return None
+    bare = _BARE_FIELDS.get(plain.lower().strip(" .!?"))
+    if bare:
+        return Correction(bare)
+    marked = bool(_MARKER.search(plain))
+    if _QUESTION_START.match(plain) and not re.search(r"\b(?:change|update|fix)\b", plain, re.I):
+        return None
+    named = _field_named(plain)
+    if named:
+        field, match = named
+        value = _value_after(plain, match)
+        if field == "phone" and value and not find_phone(value, region) and find_phone(plain, region):
+            value = plain
+        return Correction(field, value)
+    if not marked or _BOOKING.search(plain):
+        return None  # "sorry, can I come in friday?" asks for a visit; it corrects nothing
+    if find_email(plain):
+        return Correction("email", plain)
+    if find_phone(plain, region):
+        return Correction("phone", plain)
+    if when := _WHEN.search(plain):
+        return Correction("preferred_date", _TRAILING.sub("", plain[when.start() :]))
+    if moment := _TIME_OF_DAY.search(plain):
+        return Correction("preferred_time", moment.group(0))
+    return None

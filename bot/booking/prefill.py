@@ -1,0 +1,107 @@
+"""Details a visitor gives while asking for an appointment ("can i come in next tuesday afternoon? my
+sciatica is acting up"): the form starts with them filled and asks only what is missing.
+
+Only what reads cleanly is taken: a day the practice is open, a time of day within its hours, a
+condition the article names or a plain description of back or neck trouble. Anything else is simply
+asked for, with the form's usual explanations.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.booking.dates import read_preferred_date, read_time_of_day
+from bot.booking.reasons import CONDITIONS, read_reason
+from bot.settings import OpeningHours
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_WEEKDAY = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?"
+_DATE_SPANS = tuple(
+    re.compile(pattern, re.I)
+    for pattern in (
+        rf"\b(?:(?:next|this|coming|on)\s+)?{_WEEKDAY}\b(?:\s+(?:next|this)\s+week)?",
+        r"\b(?:the\s+)?day after tomorrow\b|\btomorrow\b|\b(?:next|this)\s+week\b",
+        rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
+        rf"\b(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?=\W|$)",
+        r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b",
+        r"\b\d{1,2}/\d{1,2}\b",
+        r"\bin\s+(?:a|one|two|three|four|\d)\s+(?:days?|weeks?)\b",
+    )
+)
+_TIME_SPANS = (
+    re.compile(r"\b(?:morning|afternoon|evening|any ?time|whenever|no preference)\b", re.I),
+    re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)", re.I),
+    re.compile(r"\b(?:at\s+)\d{1,2}:\d{2}\b", re.I),
+)
+_COMPLAINT = re.compile(
+    r"\b(?:(?:lower|upper|mid|middle|bad|sore|chronic|my)\s+)*(?:back|neck|spine|spinal|tailbone|hip)"
+    r"(?:\s+(?:pain|ache|problems?|issues?|injury|trouble))?\b",
+    re.I,
+)
+
+
+_VISIT = re.compile(
+    r"\b(?:come in|get seen|be seen|get in|see (?:the|a|your) (?:doctor|physician|specialist|dr)|"
+    r"appointments?|appt|book(?:ed|ing)?|schedule|availability|available|openings?|slots?|"
+    r"fit me in|squeeze me in|"
+    rf"anything (?:on |for )?(?:{_WEEKDAY}|tomorrow|next week))\b",
+    re.I,
+)
+# What DIET makes of "can i come in next tuesday? my sciatica…": the answer words win over the ask.
+_MISREAD_AS = frozenset(
+    {"inform", "nlu_fallback", "goodbye", "greet", "help", "out_of_scope", "affirm", "thank"}
+)
+
+
+def asks_for_visit(text: str, intent: str | None) -> bool:
+    """A message asking to be seen, read by NLU as something it is not (a form answer, a greeting)."""
+    return intent in _MISREAD_AS and bool(_VISIT.search(text or "")) and not (text or "").startswith("/")
+
+
+def _first_date(text: str, now: datetime, hours: OpeningHours, region: str) -> tuple[str, str | None] | None:
+    for pattern in _DATE_SPANS:
+        for match in pattern.finditer(text):
+            answer = read_preferred_date(match.group(0), now, hours, region)
+            if answer.value:
+                return answer.value.isoformat(), answer.time_hint
+    return None
+
+
+def _time_of_day(text: str, hint: str | None, now: datetime, hours: OpeningHours) -> str | None:
+    for candidate in [hint] + [m.group(0) for pattern in _TIME_SPANS for m in pattern.finditer(text)]:
+        if candidate and (choice := read_time_of_day(candidate, hours, now)):
+            return choice
+    return None
+
+
+def _reason(text: str) -> str | None:
+    named = read_reason(text)
+    if named in CONDITIONS:
+        return named
+    complaint = _COMPLAINT.search(text)
+    if complaint:
+        words = re.sub(r"^my\s+", "", complaint.group(0), flags=re.I).lower().split()
+        if words[-1] in ("back", "neck", "spine", "spinal", "tailbone", "hip") and words[0] not in (
+            "bad",
+            "sore",
+        ):
+            words.append("pain")  # "my lower back" -> "lower back pain"
+        return read_reason(" ".join(words))
+    return None
+
+
+def details_in(text: str, now: datetime, hours: OpeningHours, region: str = "US") -> dict[str, str]:
+    """The preferred date (ISO), time of day and reason that `text` gives, each only when clear."""
+    if not text or text.startswith("/") or len(text) > 500:
+        return {}
+    values: dict[str, str] = {}
+    found = _first_date(text, now, hours, region)
+    hint = None
+    if found:
+        values["preferred_date"], hint = found
+    if choice := _time_of_day(text, hint, now, hours):
+        values["preferred_time"] = choice
+    if reason := _reason(text):
+        values["reason"] = reason
+    return values
