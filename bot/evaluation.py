@@ -1,6 +1,7 @@
 """`make eval`: how well the assistant understands wording it was not trained on.
 
-Runs Rasa's NLU evaluation on the held-out set (`tests/nlu/`, written apart from `data/`) and a
+Runs Rasa's NLU evaluation on the held-out set (`tests/nlu/test_data.yml`, written apart from `data/`),
+the held-out visitor turns (`bot.evaluation_turns`) and a
 5-fold cross-validation on the training data, then writes `results/REPORT.md` with the figures the
 README quotes: intent macro-F1, FAQ response selection, and how much out-of-scope input the fallback
 catches.
@@ -20,11 +21,12 @@ from typing import Any
 import yaml
 from rasa.core.constants import DEFAULT_NLU_FALLBACK_THRESHOLD
 
+from bot.evaluation_turns import evaluate as evaluate_turns
 from bot.settings import ROOT
 from bot.training import ensure_model, rasa_executable
 
 RESULTS = ROOT / "results"
-HELD_OUT = ROOT / "tests" / "nlu"
+HELD_OUT = ROOT / "tests" / "nlu" / "test_data.yml"
 
 
 def _rasa(*args: str) -> None:
@@ -112,7 +114,9 @@ def red_flag_confusions(errors: list[dict[str, Any]]) -> Counter[str]:
     return found
 
 
-def write_report(held_out: Path, cross: Path, seconds: dict[str, float]) -> str:
+def write_report(
+    held_out: Path, cross: Path, seconds: dict[str, float], visitor_turns: list[str] | None = None
+) -> str:
     intents = _load(held_out / "intent_report.json")
     errors = _load(held_out / "intent_errors.json") or []
     responses = _load(held_out / "response_selection_report.json")
@@ -153,6 +157,8 @@ def write_report(held_out: Path, cross: Path, seconds: dict[str, float]) -> str:
     if intents:
         lines += ["", "Weakest intents (F1, support):", ""]
         lines += [f"- {name}: {f1:.2f} ({support})" for name, f1, support in weakest(intents)]
+    if visitor_turns:
+        lines += ["", "## Held-out visitor turns (`tests/nlu/visitor_turns.yml`)", "", *visitor_turns]
     cross_intents = _load(cross / "intent_report.json")
     cross_responses = _load(cross / "response_selection_report.json")
     lines += ["", "## 5-fold cross-validation on `data/`", ""]
@@ -183,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     _rasa("test", "nlu", "--model", str(model), "--nlu", str(HELD_OUT), "--out", str(held_out), "--successes")
     seconds["held-out evaluation"] = time.monotonic() - start
+    start = time.monotonic()
+    visitor_turns = evaluate_turns(model)
+    seconds["visitor turns"] = time.monotonic() - start
     if not args.skip_cross_validation:
         start = time.monotonic()
         _rasa(
@@ -199,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             str(cross),
         )
         seconds["cross-validation"] = time.monotonic() - start
-    report = write_report(held_out, cross, seconds)
+    report = write_report(held_out, cross, seconds, visitor_turns)
     (RESULTS / "REPORT.md").write_text(report)
     print("\n" + report)
     return 0

@@ -56,3 +56,24 @@ def test_the_threshold_is_the_pipelines(tmp_path: Path) -> None:
     assert fallback_threshold(config) == 0.3  # Rasa's default
     config.write_text("pipeline:\n  - name: DIETClassifier\n")
     assert fallback_threshold(config) == 0.0  # no fallback: nothing is caught by it
+
+
+def test_visitor_turn_scores_count_what_a_visitor_would_expect() -> None:
+    from bot.evaluation_turns import answered_topics, name_scores, prefill_matches
+
+    accepted, questioned = name_scores(
+        {"plausible": ["Rosa Martinez", "yes"], "implausible": ["hello", "Tom"]}
+    )
+    assert (accepted.right, accepted.total, accepted.misses) == (1, 2, ["yes"])
+    assert (questioned.right, questioned.total) == (1, 2)
+    assert prefill_matches(
+        {"date": True, "time": "afternoon", "reason": "sciatica"},
+        {"preferred_date": "2026-12-08", "preferred_time": "15:00", "reason": "sciatica"},
+    )
+    assert not prefill_matches({"date": False, "time": None, "reason": "other"}, {"reason": "sciatica"})
+    assert answered_topics({"entities": [{"entity": "topic", "value": "unknown/cost"}]}) == {"unknown/cost"}
+    parse = {
+        "intent": {"name": "faq"},
+        "response_selector": {"faq": {"response": {"intent_response_key": "faq/what_is"}}},
+    }
+    assert answered_topics(parse) == {"faq/what_is"}
