@@ -62,7 +62,8 @@ _BOOKING = re.compile(
 _QUESTION_START = re.compile(r"^\s*(?:what|how|why|who|where|which|when|is|are|does|do)\b", re.I)
 # Words between the detail and its new value: "the phone is wrong, it's …", "change the date to …".
 _FILLER = re.compile(
-    r"^(?:[\s,:;.!=>-]|\bis\b|\bwas\b|\bare\b|\bwrong\b|\bincorrect\b|\bnot right\b|\bnot correct\b|"
+    r"^(?:[\s,:;.!=>-]|\b(?:of|for|on) (?:my|the) (?:appointment|visit|request|booking)\b|"
+    r"\bis\b|\bwas\b|\bare\b|\bwrong\b|\bincorrect\b|\bnot right\b|\bnot correct\b|"
     r"\bshould (?:be|have been|read)\b|\bneeds to be\b|\bit'?s\b|\bit is\b|\bit\b|\bchanged?\b|\bto\b|"
     r"\bplease\b|\bactually\b|\binstead\b|\bsorry\b|\bnow\b|\bmake it\b|\bshould say\b|\bi meant\b|"
     r"\bi mean\b|\bmeant\b|\bthe right one\b|\bthe correct one\b|\bnew one\b|\bone\b)+",
@@ -112,6 +113,8 @@ def read_correction(text: str, region: str = "US") -> Correction | None:
     marked = bool(_MARKER.search(plain))
     if _QUESTION_START.match(plain) and not re.search(r"\b(?:change|update|fix)\b", plain, re.I):
         return None
+    if _BOOKING.search(plain) and not re.search(r"\b(?:change|update|fix|wrong|correct)\b", plain, re.I):
+        return None  # "hi, my name is José and I'd like an appointment" asks for a visit
     named = _field_named(plain)
     if named:
         field, match = named
@@ -119,8 +122,8 @@ def read_correction(text: str, region: str = "US") -> Correction | None:
         if field == "phone" and value and not find_phone(value, region) and find_phone(plain, region):
             value = plain
         return Correction(field, value)
-    if not marked or _BOOKING.search(plain):
-        return None  # "sorry, can I come in friday?" asks for a visit; it corrects nothing
+    if not marked:
+        return None
     if find_email(plain):
         return Correction("email", plain)
     if find_phone(plain, region):

@@ -29,6 +29,7 @@ from bot.booking.corrections import Correction, read_correction
         ("phone", "phone", None),
         ("the date", "preferred_date", None),
         ("name", "full_name", None),
+        ("change the date of my appointment to friday", "preferred_date", "friday"),
         ("sorry, rosa@example.org", "email", "sorry, rosa@example.org"),
     ],
 )
@@ -56,6 +57,7 @@ def test_a_correction_names_the_detail_and_keeps_the_new_value(
         "I'd like an appointment",
         "sorry, can I come in friday?",
         "actually I'd like to book for next monday",
+        "hi, my name is José and I'd like an appointment",
     ],
 )
 def test_an_ordinary_answer_or_question_is_no_correction(text: str) -> None:
