@@ -46,7 +46,7 @@ _SPOKEN = {
     "preferred_time": "time of day",
     "reason": "reason for the visit",
 }
-INTERRUPTIONS = {"faq", "unknown", "about_practice", "medical_advice", "out_of_scope"}
+INTERRUPTIONS = {"faq", "unknown", "several_questions", "about_practice", "medical_advice", "out_of_scope"}
 
 
 def _is_timestamp(value: Any) -> bool:

@@ -85,6 +85,38 @@ class ActionOfferContact(Action):
         return []
 
 
+class ActionAnswerQuestions(Action):
+    """Several questions in one message: the article's answer or the honest "don't know" for each.
+
+    The parts come as `topic` entities (bot.nlu.QuestionSplitter), in the order they were asked. One
+    offer of the practice's phone follows when any part is something the article does not say.
+    """
+
+    def name(self) -> str:
+        return "action_answer_questions"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        responses = domain.get("responses") or {}
+        topics = [
+            entity.get("value")
+            for entity in tracker.latest_message.get("entities") or []
+            if entity.get("entity") == "topic" and f"utter_{entity.get('value')}" in responses
+        ]
+        unknown = any(topic.startswith("unknown/") for topic in topics)
+        buttons: list[dict] = []
+        for position, topic in enumerate(topics):
+            response = responses[f"utter_{topic}"][0]
+            buttons += [b for b in response.get("buttons") or [] if b not in buttons]
+            last = position == len(topics) - 1
+            in_form = bool(tracker.active_loop.get("name"))
+            dispatcher.utter_message(
+                text=response["text"], buttons=buttons if last and not in_form and not unknown else []
+            )
+        if unknown:
+            await ActionOfferContact().run(dispatcher, tracker, domain)
+        return []
+
+
 class ActionAboutPractice(Action):
     def name(self) -> str:
         return "action_about_practice"

@@ -109,19 +109,28 @@ def evaluate(model: Path, path: Path = VISITOR_TURNS, now: datetime | None = Non
     now = now or datetime.now(settings.practice_timezone)
     accepted, questioned = name_scores(turns.get("names") or {})
     compound = turns.get("compound_questions") or []
+    fresh = turns.get("compound_questions_2") or []
+    single = turns.get("single_questions") or []
     first = turns.get("first_messages") or []
-    parses = asyncio.run(_parse_all(model, [c["text"] for c in compound] + [c["text"] for c in first]))
-    both, started, prefilled = Score(), Score(), Score()
-    for case, parse in zip(compound, parses[: len(compound)], strict=True):
-        both.add(set(case["topics"]) <= answered_topics(parse), case["text"])
-    for case, parse in zip(first, parses[len(compound) :], strict=True):
+    cases = [*compound, *fresh, *single, *first]
+    parses = iter(asyncio.run(_parse_all(model, [case["text"] for case in cases])))
+    both, both_fresh, once, started, prefilled = Score(), Score(), Score(), Score(), Score()
+    for score, group in ((both, compound), (both_fresh, fresh)):
+        for case in group:
+            score.add(set(case["topics"]) <= answered_topics(next(parses)), case["text"])
+    for case in single:
+        once.add(answered_topics(next(parses)) == {case["topic"]}, case["text"])
+    for case in first:
+        parse = next(parses)
         started.add((parse.get("intent") or {}).get("name") == "book_appointment", case["text"])
         given = details_in(case["text"], now, settings.practice_hours, settings.phone_region)
         prefilled.add(prefill_matches(case, given), case["text"])
     lines = [
         accepted.line("real names accepted at the name question"),
         questioned.line("non-names (yes, hello, a question) questioned at the name question"),
-        both.line("messages with several questions that get every part answered"),
+        both.line("messages with several questions that get every part answered (first set)"),
+        both_fresh.line("the same, second set, written after the splitter and never used to tune it"),
+        once.line("single questions, long or with 'and', that get exactly their one answer"),
         started.line("first messages asking for a visit that start the request"),
         prefilled.line("of those, day, time of day and reason all taken as written"),
     ]
@@ -129,6 +138,8 @@ def evaluate(model: Path, path: Path = VISITOR_TURNS, now: datetime | None = Non
         ("names refused", accepted),
         ("non-names accepted", questioned),
         ("questions not all answered", both),
+        ("questions not all answered (second set)", both_fresh),
+        ("single questions answered wrong or twice", once),
         ("requests not started", started),
         ("details not taken right", prefilled),
     ):

@@ -15,18 +15,27 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.advice import asks_for_personal_advice
 from bot.booking.corrections import read_correction
 from bot.booking.prefill import asks_for_visit
 from bot.language import looks_spanish
 from bot.safety import red_flag
+from bot.topics import plain_text, topics_in
 
 RED_FLAG_INTENT = "red_flag"
 SPANISH_INTENT = "speaks_spanish"
 ADVICE_INTENT = "medical_advice"
 CORRECTION_INTENT = "correct_field"
 BOOKING_INTENT = "book_appointment"
+SEVERAL_QUESTIONS_INTENT = "several_questions"
+# What DIET may call a message that holds several questions; a clear request (a booking, a stop, a
+# form answer) keeps its intent.
+_QUESTION_INTENTS = {"faq", "unknown", "nlu_fallback", "out_of_scope", "greet", "help", "about_practice"}
+_ANSWER_INTENTS = {"faq", "unknown"}
+# A part the topic words miss counts as a question of a topic only above this probability.
+PART_CONFIDENCE = 0.7
 
 
 class _RuleClassifier(GraphComponent, IntentClassifier):
@@ -129,3 +138,114 @@ class BookingDetector(_RuleClassifier):
             if asks_for_visit(message.get("text") or "", (message.get("intent") or {}).get("name")):
                 self.override(message)
         return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class QuestionSplitter(_RuleClassifier):
+    """ "what is prolotherapy and how much does it cost?" asks two things; the selectors answer one.
+
+    A message whose parts ask two or more of the answers' topics (bot/topics.py) becomes
+    `several_questions` with one `topic` entity per part, in order; action_answer_questions answers
+    each. A part the topic words miss goes to a small classifier trained here on the `faq/…` and
+    `unknown/…` examples, and counts only when it is confident. Personal advice, Spanish and red
+    flags run later and still win.
+    """
+
+    intent = SEVERAL_QUESTIONS_INTENT
+    _FILE = "parts.joblib"
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return []  # trained on the raw examples; at inference it still runs after DIET (config.yml)
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource, classifier: Any = None) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self._classifier = classifier
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> QuestionSplitter:
+        return cls(model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> QuestionSplitter:
+        import joblib
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                return cls(model_storage, resource, joblib.load(directory / cls._FILE))
+        except (ValueError, FileNotFoundError):
+            return cls(model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        import joblib
+
+        examples = [
+            (plain_text(m.get("text") or ""), m.get_full_intent())
+            for m in training_data.intent_examples
+            if m.get("intent") in _ANSWER_INTENTS and m.get_full_intent() != m.get("intent")
+        ]
+        if len({label for _, label in examples}) >= 2:
+            self._classifier = _part_classifier()
+            self._classifier.fit([text for text, _ in examples], [label for _, label in examples])
+            with self._model_storage.write_to(self._resource) as directory:
+                joblib.dump(self._classifier, directory / self._FILE)
+        return self._resource
+
+    def classify(self, part: str) -> str | None:
+        if self._classifier is None:
+            return None
+        probabilities = self._classifier.predict_proba([part])[0]
+        best = probabilities.argmax()
+        return str(self._classifier.classes_[best]) if probabilities[best] >= PART_CONFIDENCE else None
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if (message.get("intent") or {}).get("name") not in _QUESTION_INTENTS:
+                continue
+            text = message.get("text") or ""
+            topics = topics_in(text, self.classify)
+            if len(topics) < 2:
+                continue
+            self.override(message)
+            entities = [e for e in message.get("entities") or [] if e.get("entity") != "topic"]
+            message.data["entities"] = entities + [
+                {
+                    "entity": "topic",
+                    "value": topic,
+                    "start": 0,
+                    "end": len(text),
+                    "confidence_entity": 1.0,
+                    "extractor": type(self).__name__,
+                }
+                for topic in topics
+            ]
+        return messages
+
+
+def _part_classifier() -> Any:
+    """Characters and words of the examples; small and fast enough to train in a second."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    return make_pipeline(
+        make_union(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+        ),
+        LogisticRegression(C=20, max_iter=2000),
+    )

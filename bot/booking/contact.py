@@ -39,6 +39,7 @@ _NOT_NAME_WORDS = frozenset(
         *("hi", "hello", "hey", "hiya", "howdy", "there", "morning", "afternoon", "evening", "hola"),
         *("thanks", "thank", "you", "idk", "i", "don't", "dont", "know", "dunno", "huh", "um", "uh"),
         *("me", "myself", "anonymous", "test", "name", "my", "full", "bot"),
+        *("so", "much", "very", "a", "lot", "thing", "cool", "great", "perfect", "definitely", "certainly"),
     }
 )
 # Only wh-words: "Can Yilmaz" and "Will Smith" are names, though looks_like_question() would ask.

@@ -208,3 +208,37 @@ def test_inside_the_form_the_second_failed_answer_offers_a_callback_that_keeps_t
     assert "Rosa Martinez" in review and "callback request" in review, review
     assert find_code(" ".join(converse(stack, sender, "yes")))
     assert [row.kind for row in rows_of(stack_store, sender)] == ["callback"]
+
+
+# Item 7: every question of a message is answered, the article's answer and the honest "don't know".
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "what is prolotherapy and how much does it cost?",
+            ["pain-relief treatment that uses injections", "information about what prolotherapy costs"],
+        ),
+        (
+            "How does it work? Also, who does the injections?",
+            ["deliberately causes inflammation", "qualified physician"],
+        ),
+    ],
+)
+def test_each_question_of_a_message_is_answered(
+    stack: Stack, sender: str, message: str, expected: list[str]
+) -> None:
+    reply = " ".join(converse(stack, sender, message))
+    for part in expected:
+        assert part in reply, reply
+    if "costs" in expected[-1]:
+        assert "(555) 010-0101" in reply  # the way forward for what the article doesn't say
+
+
+def test_two_questions_inside_the_form_are_answered_and_the_question_asked_again(
+    stack: Stack, sender: str
+) -> None:
+    converse(stack, sender, "I'd like to book an appointment", "Rosa Martinez")
+    reply = " ".join(converse(stack, sender, "wait, is it covered by insurance and is it safe?"))
+    assert "insurance coverage" in reply and "side effects" in reply, reply
+    assert "phone number" in reply  # the open question again
+    assert "e-mail" in " ".join(converse(stack, sender, "212 555 0199"))

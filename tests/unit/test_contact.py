@@ -213,7 +213,11 @@ def test_looks_like_question(text: str, question: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["yes", "Yes!", "yeah sure", "ok", "no", "nope", "hello", "Hola", "what is prolotherapy?", "huh?"]
+    "text",
+    [
+        *("yes", "Yes!", "yeah sure", "ok", "no", "nope", "hello", "Hola", "what is prolotherapy?", "huh?"),
+        *("Sure thing", "thanks a lot", "thank you very much", "ok great", "perfect"),
+    ],
 )
 def test_answers_that_are_not_names_are_questioned(text: str) -> None:
     assert implausible_name(text)
