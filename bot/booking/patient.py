@@ -36,17 +36,15 @@ RELATIONS = {
         )
     },
 }
-_RELATION_WORDS = "|".join(sorted((re.escape(w) for w in RELATIONS), key=len, reverse=True))
+RELATION_WORDS = "|".join(sorted((re.escape(w) for w in RELATIONS), key=len, reverse=True))
 _ADJECTIVES = r"(?:(?:little|older|younger|elderly|elder|big|baby|teenage|old|eldest|youngest|best)\s+)*"
 _FOR = re.compile(
-    rf"\b(?:for|on behalf of)\s+(?:my|our)\s+{_ADJECTIVES}(?P<relation>{_RELATION_WORDS})"
+    rf"\b(?:for|on behalf of)\s+(?:my|our)\s+{_ADJECTIVES}(?P<relation>{RELATION_WORDS})"
     r"(?P<possessive>'s|’s)?\b",
     re.I,
 )
 # Between the relation and the name: "for my wife, Ana Lopez", "my mother - Rosa", "my son named Leo".
-_LEAD_IN = re.compile(
-    r"^(?:\s*[,:\-–—(]\s*|\s+)(?:(?:whose name is|who is called|named|called)\s+)?", re.I
-)
+_LEAD_IN = re.compile(r"^(?:\s*[,:\-–—(]\s*|\s+)(?:(?:whose name is|who is called|named|called)\s+)?", re.I)
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 # Words that carry on the sentence rather than name someone.
 _NOT_NAME = frozenset(
