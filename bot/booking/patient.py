@@ -109,12 +109,14 @@ def for_visitor(patient_name: str | None, relation: str | None) -> str | None:
     return f"{patient_name} (your {relation})" if patient_name else f"your {relation}"
 
 
+def patient_label(patient_name: str | None, relation: str | None) -> str | None:
+    """The patient as staff read them: "Rosa (mother)", or "their mother" before the name is known."""
+    if patient_name:
+        return f"{patient_name} ({relation})" if relation else patient_name
+    return f"their {relation}" if relation else None
+
+
 def for_staff(patient_name: str | None, relation: str | None, full_name: str) -> str | None:
     """The person staff call about, and who asked: "Patient: Rosa (mother) — requested by Ana Lopez"."""
-    if not (relation or patient_name):
-        return None
-    if patient_name:
-        who = f"{patient_name} ({relation})" if relation else patient_name
-    else:
-        who = f"their {relation}"
-    return f"Patient: {who} — requested by {full_name}"
+    label = patient_label(patient_name, relation)
+    return f"Patient: {label} — requested by {full_name}" if label else None
