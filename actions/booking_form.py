@@ -50,6 +50,8 @@ _SPOKEN = {
     "patient_name": "patient's name",
 }
 INTERRUPTIONS = {"faq", "unknown", "about_practice", "medical_advice", "out_of_scope"}
+# The domain's `not_intent` list of the form slots: messages that are no answer to the open question.
+NOT_ANSWERS = {"stop", *INTERRUPTIONS, "red_flag", "cancel_request", "request_callback"}
 
 
 def _is_timestamp(value: Any) -> bool:
@@ -76,7 +78,9 @@ class RequestFormValidator(LimitedFormValidator):
         """Take an answer that NLU misread as an interruption as the answer it is.
 
         "Tom Stopford" is a name, not "stop"; "sciatica" answers the reason question rather than asking
-        the FAQ about conditions. Only a clear stop, or a real question, interrupts the form.
+        the FAQ about conditions. Only a clear stop, or a real question, interrupts the form. The
+        questions asked only for some requests (`extra_slots`) have custom mappings in the domain: their
+        answer is taken here, as `from_text` with the form slots' `not_intent` list would take it.
         """
         slot = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
@@ -86,6 +90,8 @@ class RequestFormValidator(LimitedFormValidator):
         if (intent == "stop" and not is_stop_request(text)) or (
             intent in INTERRUPTIONS and not looks_like_question(text)
         ):
+            return [SlotSet(slot, text)]
+        if slot in self.extra_slots(tracker) and intent not in NOT_ANSWERS:
             return [SlotSet(slot, text)]
         return []
 

@@ -119,6 +119,16 @@ class AskReason(Prompt):
         )
 
 
+class AskPatientName(Prompt):
+    """Asked after the reason, only when the appointment is for someone else (actions/booking_form.py)."""
+
+    def name(self) -> str:
+        return "action_ask_patient_name"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        return f"What is your {tracker.get_slot('patient_relation') or 'patient'}'s full name?", []
+
+
 class AskConsent(Prompt):
     def name(self) -> str:
         return "action_ask_consent"

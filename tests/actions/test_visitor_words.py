@@ -20,7 +20,7 @@ from actions.booking import (
     review_pending,
 )
 from actions.booking_form import ValidateAppointmentForm, ValidateCallbackForm
-from actions.prompts import AskFullName, AskWhichField
+from actions.prompts import AskFullName, AskPatientName, AskWhichField
 from bot.store.db import UnitOfWork
 from bot.store.schema import AppointmentRequest
 from tests.actions.conftest import make_tracker, slot_events, texts, user_event
@@ -73,9 +73,30 @@ async def test_a_relation_without_a_name_asks_for_the_patients_name_after_the_re
     assert slots["requested_slot"] == "patient_name"
     form = domain["forms"]["appointment_form"]["required_slots"]
     assert "patient_name" not in form  # asked only when the appointment is for someone else
-    assert "What is your {patient_relation}'s full name?" in str(
-        domain["responses"]["utter_ask_patient_name"]
-    )
+    assert "action_ask_patient_name" in domain["actions"]
+    text, _ = AskPatientName().ask(make_tracker({"patient_relation": "father"}))
+    assert text == "What is your father's full name?"
+
+
+async def test_the_patients_name_is_taken_as_typed_even_when_misread(domain: dict) -> None:
+    for intent in ("inform", "greet", "stop", "faq"):  # "Stopford" read as stop, a name as a greeting
+        tracker = make_tracker(
+            {"requested_slot": "patient_name", "patient_relation": "son", **EARLIER, "reason": "sciatica"},
+            text="Leo Stopford",
+            intent=intent,
+        )
+        slots = slot_events(await ValidateAppointmentForm().run(CollectingDispatcher(), tracker, domain))
+        assert slots["patient_name"] == "Leo Stopford", intent
+    for text, intent in (
+        ("never mind", "stop"),
+        ("is it painful?", "faq"),
+        ("/request_callback", "request_callback"),
+    ):
+        tracker = make_tracker(
+            {"requested_slot": "patient_name", "patient_relation": "son"}, text=text, intent=intent
+        )
+        slots = slot_events(await ValidateAppointmentForm().run(CollectingDispatcher(), tracker, domain))
+        assert "patient_name" not in slots, text
 
 
 async def test_without_a_relation_the_form_asks_no_patient_name(domain: dict) -> None:
