@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import (
+    DETAIL_SLOTS,
     FORM_SLOTS,
     idempotency_key,
     latest_intent,
@@ -21,6 +22,7 @@ from actions.context import (
     unit_of_work,
 )
 from actions.prompts import no_request_text
+from bot.booking.contact import split_phone
 from bot.booking.corrections import read_correction
 from bot.booking.prefill import details_in
 from bot.booking.wording import (
@@ -54,11 +56,14 @@ FIELD_SYNONYMS = {
     "time": "preferred_time",
     "time of day": "preferred_time",
     "reason for visit": "reason",
+    "patient": "patient_name",
+    "patient name": "patient_name",
+    "patient's name": "patient_name",
 }
 
 
 def clear_form() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "form_blocker", "request_kind")] + [
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DETAIL_SLOTS, "form_blocker", "request_kind")] + [
         SlotSet("form_failures", 0)
     ]
 
@@ -74,6 +79,8 @@ def review_pending(tracker: Tracker) -> bool:
         return False
     fields = CALLBACK_FIELDS if kind == "callback" else APPOINTMENT_FIELDS
     required = [field for field in fields if field not in ("phone", "email")] + ["consent"]
+    if kind == "appointment" and tracker.get_slot("patient_relation"):
+        required.append("patient_name")
     contact = _present(tracker.get_slot("phone")) or _present(tracker.get_slot("email"))
     return bool(contact) and all(tracker.get_slot(field) for field in required)
 
@@ -99,7 +106,9 @@ class ActionStartRequest(Action):
             dispatcher.utter_message(text="Sure, I'll ask the practice to call you back.")
             # Switching from an appointment request: only the name and phone carry over.
             return events + [
-                SlotSet(field, None) for field in APPOINTMENT_FIELDS if field not in CALLBACK_FIELDS
+                SlotSet(field, None)
+                for field in (*APPOINTMENT_FIELDS, *DETAIL_SLOTS)
+                if field not in CALLBACK_FIELDS
             ]
         config = settings()
         given = details_in(latest_text(tracker), practice_now(), config.practice_hours, config.phone_region)
@@ -173,11 +182,8 @@ class ActionSubmitRequest(Action):
         config = settings()
         kind = _kind(tracker)
         slots = tracker.slots
-        name, phone, email = (
-            slots.get("full_name"),
-            _present(slots.get("phone")),
-            _present(slots.get("email")),
-        )
+        name, email = slots.get("full_name"), _present(slots.get("email"))
+        phone, extension = split_phone(_present(slots.get("phone")))
         if not (name and (phone or email) and slots.get("consent")):
             previous = slots.get("last_reference")
             dispatcher.utter_message(
@@ -187,14 +193,19 @@ class ActionSubmitRequest(Action):
                 else "There's no request waiting to be sent. Would you like to request an appointment?"
             )
             return []
+        appointment = kind == "appointment"
         new = NewRequest(
             kind=kind,
             full_name=name,
             phone=phone,
-            email=email if kind == "appointment" else None,
-            preferred_date=date.fromisoformat(slots["preferred_date"]) if kind == "appointment" else None,
-            preferred_time=slots.get("preferred_time") if kind == "appointment" else None,
-            reason=slots.get("reason") if kind == "appointment" else None,
+            phone_extension=extension,
+            email=email if appointment else None,
+            preferred_date=date.fromisoformat(slots["preferred_date"]) if appointment else None,
+            preferred_time=slots.get("preferred_time") if appointment else None,
+            reason=slots.get("reason") if appointment else None,
+            reason_text=slots.get("reason_text") if appointment else None,
+            patient_name=slots.get("patient_name") if appointment else None,
+            patient_relation=slots.get("patient_relation") if appointment else None,
             consent_at=datetime.fromisoformat(slots["consent"]),
             channel=tracker.get_latest_input_channel(),
             conversation_id=tracker.sender_id,
@@ -229,6 +240,8 @@ class ActionCorrectField(Action):
             return [SlotSet("field", None)]
         kind = _kind(tracker)
         allowed = CALLBACK_FIELDS if kind == "callback" else APPOINTMENT_FIELDS
+        if kind == "appointment" and tracker.get_slot("patient_relation"):
+            allowed = (*allowed, "patient_name")
         raw = (tracker.get_slot("field") or "").strip().lower()
         field = FIELD_SYNONYMS.get(raw, raw)
         events: list[EventType] = [
@@ -240,7 +253,8 @@ class ActionCorrectField(Action):
             dispatcher.utter_message(
                 text="I can change your name or phone number."
                 if kind == "callback"
-                else "I can change your name, phone, e-mail, date, time of day or reason."
+                else "I can change your name, phone, e-mail, date, time of day or reason"
+                + (", or the patient's name." if "patient_name" in allowed else ".")
             )
             return events
         events.append(SlotSet(field, None))

@@ -7,6 +7,7 @@ review step offers a way out instead of looping.
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,8 @@ from bot.booking.contact import (
 )
 from bot.booking.corrections import Correction, read_correction
 from bot.booking.dates import describe_date, read_preferred_date, read_time_of_day
-from bot.booking.reasons import read_reason
+from bot.booking.patient import for_visitor, read_patient
+from bot.booking.reasons import read_reason, reason_words
 from bot.booking.wording import SKIPPED
 from bot.safety import emergency_text, red_flag
 
@@ -45,8 +47,11 @@ _SPOKEN = {
     "preferred_date": "preferred date",
     "preferred_time": "time of day",
     "reason": "reason for the visit",
+    "patient_name": "patient's name",
 }
 INTERRUPTIONS = {"faq", "unknown", "several_questions", "about_practice", "medical_advice", "out_of_scope"}
+# The domain's `not_intent` list of the form slots: messages that are no answer to the open question.
+NOT_ANSWERS = {"stop", *INTERRUPTIONS, "red_flag", "cancel_request", "request_callback"}
 
 
 def _is_timestamp(value: Any) -> bool:
@@ -73,16 +78,20 @@ class RequestFormValidator(LimitedFormValidator):
         """Take an answer that NLU misread as an interruption as the answer it is.
 
         "Tom Stopford" is a name, not "stop"; "sciatica" answers the reason question rather than asking
-        the FAQ about conditions. Only a clear stop, or a real question, interrupts the form.
+        the FAQ about conditions. Only a clear stop, or a real question, interrupts the form. The
+        questions asked only for some requests (`extra_slots`) have custom mappings in the domain: their
+        answer is taken here, as `from_text` with the form slots' `not_intent` list would take it.
         """
         slot = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
         intent = latest_intent(tracker)
-        if slot not in self.domain_slots(domain) or text.startswith("/"):
+        if slot not in self.form_slots(tracker, domain) or text.startswith("/"):
             return []
         if (intent == "stop" and not is_stop_request(text)) or (
             intent in INTERRUPTIONS and not looks_like_question(text)
         ):
+            return [SlotSet(slot, text)]
+        if slot in self.extra_slots(tracker) and intent not in NOT_ANSWERS:
             return [SlotSet(slot, text)]
         return []
 
@@ -103,9 +112,30 @@ class RequestFormValidator(LimitedFormValidator):
             for slot, value in (await self._correct(correction, dispatcher, tracker, domain)).items()
         ]
 
+    def extra_slots(self, tracker: Tracker) -> list[str]:
+        """Questions asked only for some requests, after the reason (see `required_slots`)."""
+        return []
+
+    def notes_patient(self) -> bool:
+        """Whether the form records who the appointment is for (`patient_relation`, `patient_name`)."""
+        return False
+
+    def form_slots(self, tracker: Tracker, domain: DomainDict) -> list[str]:
+        return [*self.domain_slots(domain), *self.extra_slots(tracker)]
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        extra = self.extra_slots(tracker)
+        if not slots or not extra:
+            return slots
+        at = slots.index("reason") + 1 if "reason" in slots else len(slots)
+        return [*slots[:at], *extra, *slots[at:]]
+
     def _correction(self, tracker: Tracker, domain: DomainDict) -> Correction | None:
         correction = read_correction(latest_text(tracker), settings().phone_region)
-        if correction is None or correction.field not in self.domain_slots(domain):
+        if correction is None or correction.field not in self.form_slots(tracker, domain):
             return None
         requested = tracker.get_slot("requested_slot")
         if correction.field == requested and correction.value is None:
@@ -139,6 +169,10 @@ class RequestFormValidator(LimitedFormValidator):
     def validate_full_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if read_patient(str(value or "")):  # "it's for my mother Rosa": the visitor's own name is to come
+            if not self.notes_patient():  # the appointment form says what it noted and asks again
+                dispatcher.utter_message(text="Thanks. And what is your own full name?")
+            return {"full_name": None}
         if implausible_name(str(value or "")):
             return self.reject(
                 dispatcher,
@@ -196,6 +230,31 @@ class RequestFormValidator(LimitedFormValidator):
 class ValidateAppointmentForm(RequestFormValidator):
     def name(self) -> str:
         return "validate_appointment_form"
+
+    def extra_slots(self, tracker: Tracker) -> list[str]:
+        return ["patient_name"] if tracker.get_slot("patient_relation") else []
+
+    def notes_patient(self) -> bool:
+        return True
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Any answer may also say who the appointment is for ("sciatica, it's for my son"): noted."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        patient = read_patient(latest_text(tracker))
+        if patient is None:
+            return events
+        noted = {"patient_relation": patient.relation}
+        if patient.name:
+            noted["patient_name"] = patient.name
+        elif patient.relation != tracker.get_slot("patient_relation"):
+            noted["patient_name"] = None  # another relation: the earlier patient's name is not theirs
+        if all(tracker.get_slot(slot) == value for slot, value in noted.items()):
+            return events
+        shown = for_visitor(noted.get("patient_name", tracker.get_slot("patient_name")), patient.relation)
+        dispatcher.utter_message(text=f"Noted: the appointment is for {shown}.")
+        return [*events, *(SlotSet(slot, value) for slot, value in noted.items())]
 
     def offer_help(self, tracker: Tracker) -> tuple[str, list[dict]]:
         return (
@@ -283,9 +342,12 @@ class ValidateAppointmentForm(RequestFormValidator):
         if red_flag(str(value or "")):  # NLU normally catches this first; never book past an emergency
             dispatcher.utter_message(text=emergency_text(str(value or "")))
             return {"reason": None, "form_blocker": "emergency"}
-        reason = read_reason(str(value or ""))
+        text = str(value or "")
+        reason = read_reason(text)
         if reason:
-            return self.accept({"reason": reason})
+            if text == tracker.get_slot("reason") and latest_text(tracker) != text:
+                return self.accept({"reason": reason})  # a stored answer re-validated: keep its words
+            return self.accept({"reason": reason, "reason_text": reason_words(text, reason)})
         if str(value or "").strip().lower() in ("something else", "other"):
             dispatcher.utter_message(text="Please describe it in a few words, for example 'lower back pain'.")
             return {"reason": None}
@@ -295,6 +357,35 @@ class ValidateAppointmentForm(RequestFormValidator):
             "reason",
             "Could you describe the reason in a few words (up to 300 characters)?",
         )
+
+    def validate_patient_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())
+        if _FOR_ME.match(text):
+            dispatcher.utter_message(text="All right, the appointment is for you.")
+            return self.accept({"patient_name": None, "patient_relation": None})
+        patient = read_patient(text)
+        if patient and patient.name:
+            return self.accept({"patient_name": patient.name, "patient_relation": patient.relation})
+        name = None if implausible_name(text) else clean_name(_PATIENT_NAME_LEAD.sub("", text))
+        if name is None or read_patient(text):
+            relation = tracker.get_slot("patient_relation") or "patient"
+            return self.reject(
+                dispatcher,
+                tracker,
+                "patient_name",
+                f"Please tell me your {relation}'s full name, for example Rosa Lopez.",
+            )
+        return self.accept({"patient_name": name})
+
+
+# "her name is Rosa Lopez" / "she's Rosa": the name itself, as for the visitor's own name.
+_PATIENT_NAME_LEAD = re.compile(
+    r"^(?:(?:her|his|their|the patient'?s)\s+(?:full\s+)?name\s+is|(?:she|he)(?:'s|\s+is)|name:|it'?s)\s+",
+    re.I,
+)
+_FOR_ME = re.compile(r"^(?:(?:it'?s|it is|the appointment is)\s+)?(?:for\s+)?(?:me|myself)[.!]?$", re.I)
 
 
 class ValidateCallbackForm(RequestFormValidator):

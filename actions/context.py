@@ -16,6 +16,8 @@ from bot.settings import Settings, get_settings
 from bot.store.db import UnitOfWork, make_engine
 
 FORM_SLOTS = ("full_name", "phone", "email", "preferred_date", "preferred_time", "reason", "consent")
+# Set beside the form's answers: the visitor's words for the reason, and who the appointment is for.
+DETAIL_SLOTS = ("reason_text", "patient_relation", "patient_name")
 TRANSCRIPT_LIMIT = 200
 
 

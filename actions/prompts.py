@@ -44,6 +44,8 @@ class AskFullName(Prompt):
         return "action_ask_full_name"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        if tracker.get_slot("patient_relation"):  # the patient's name is asked after the reason
+            return "And what is your own full name? The practice will ask for you when they call.", []
         return "What is your full name?", []
 
 
@@ -117,6 +119,16 @@ class AskReason(Prompt):
         )
 
 
+class AskPatientName(Prompt):
+    """Asked after the reason, only when the appointment is for someone else (actions/booking_form.py)."""
+
+    def name(self) -> str:
+        return "action_ask_patient_name"
+
+    def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        return f"What is your {tracker.get_slot('patient_relation') or 'patient'}'s full name?", []
+
+
 class AskConsent(Prompt):
     def name(self) -> str:
         return "action_ask_consent"
@@ -155,9 +167,11 @@ class AskWhichField(Prompt):
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
         fields = CALLBACK_FIELDS if tracker.get_slot("request_kind") == "callback" else APPOINTMENT_FIELDS
+        if fields is APPOINTMENT_FIELDS and tracker.get_slot("patient_relation"):
+            fields = (*fields, "patient_name")
+        labels = {**FIELD_LABELS, "patient_name": "Patient's name"}
         return "Which detail would you like to change?", [
-            {"title": FIELD_LABELS[field], "payload": f'/correct_field{{"field": "{field}"}}'}
-            for field in fields
+            {"title": labels[field], "payload": f'/correct_field{{"field": "{field}"}}'} for field in fields
         ]
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:

@@ -20,7 +20,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from bot import notify, webhooks
-from bot.booking.contact import find_email, find_phone, normalise_email, normalise_phone
+from bot.booking.contact import find_email, find_phone, normalise_email, normalise_phone, split_phone
 from bot.settings import Settings
 from bot.store import contact_checks
 from bot.store import requests as store
@@ -196,7 +196,8 @@ class ContactCheck(Enum):
 
 
 def matches_contact(text: str, phone: str | None, email: str | None, region: str) -> bool:
-    given_phone = normalise_phone(text, region) or find_phone(text, region)
+    """The visitor's phone (main number: with or without an extension) or e-mail is the request's."""
+    given_phone, _ = split_phone(normalise_phone(text, region) or find_phone(text, region))
     given_email = normalise_email(text) or find_email(text)
     return bool(
         (phone and given_phone == phone) or (email and given_email and given_email.lower() == email.lower())

@@ -76,8 +76,37 @@ def clean_name(text: str) -> str | None:
     return name if any(ch.isupper() for ch in name) or not name.isascii() else name.title()
 
 
+EXTENSION_MARK = ";ext="  # RFC 3966's extension parameter: "+16465550123;ext=7"
+
+
+def _slot_value(number: phonenumbers.PhoneNumber) -> str:
+    """E.164, with the extension the visitor gave appended RFC 3966 style (";ext=7")."""
+    main = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{main}{EXTENSION_MARK}{number.extension}" if number.extension else main
+
+
+def split_phone(value: str | None) -> tuple[str | None, str | None]:
+    """(E.164 main number, extension or None) of a value from `normalise_phone` / `find_phone`.
+
+    The store keeps the main number in E.164 so that searches and contact checks by phone match
+    whether or not the visitor gave an extension; the extension has a column of its own.
+    """
+    if not value:
+        return None, None
+    main, _, extension = value.partition(EXTENSION_MARK)
+    return main, extension or None
+
+
+def join_phone(main: str | None, extension: str | None) -> str | None:
+    """The slot-style value of a stored number and extension (the inverse of `split_phone`)."""
+    if not main:
+        return None
+    return f"{main}{EXTENSION_MARK}{extension}" if extension else main
+
+
 def normalise_phone(text: str, region: str) -> str | None:
-    """E.164 form of a phone number, or None if it is not a possible, valid number."""
+    """E.164 form of a phone number (plus ";ext=N" when an extension is given), or None if it is not
+    a possible, valid number. "646.555.0123 ext 7", "x7" and "extension 7" keep their extension."""
     text = (text or "").strip()
     if not text or len(text) > 40:
         return None
@@ -87,18 +116,19 @@ def normalise_phone(text: str, region: str) -> str | None:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return _slot_value(number)
 
 
 def find_phone(text: str, region: str) -> str | None:
-    """The first valid phone number inside free text ("call me on 555-…")."""
+    """The first valid phone number inside free text ("call me on 555-…"), with its extension."""
     for match in phonenumbers.PhoneNumberMatcher(text or "", region):
-        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        return _slot_value(match.number)
     return None
 
 
-def format_phone(e164: str) -> str:
-    number = phonenumbers.parse(e164, None)
+def format_phone(value: str) -> str:
+    """As people read it: "+1 646-555-0123", or "+1 646-555-0123 ext. 7"."""
+    number = phonenumbers.parse(value, None)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 

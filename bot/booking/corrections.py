@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.booking.contact import find_email, find_phone
+from bot.booking.patient import RELATION_WORDS
 
 _DETERMINER = r"(?:my|the|that|this|our)\s+(?:new\s+|old\s+|preferred\s+|appointment\s+|contact\s+)?"
 # Ordered: "e-mail address" before the bare "address", "phone number" before "number".
@@ -32,6 +33,11 @@ _FIELD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("preferred_date", r"\bdate\b|\b" + _DETERMINER + r"day\b"),
         ("preferred_time", r"\btime of day\b|\b" + _DETERMINER + r"time\b"),
         ("reason", r"\breason(?:\s+for\s+(?:the\s+|my\s+)?(?:visit|appointment))?\b"),
+        (
+            "patient_name",
+            rf"\b(?:(?:my|our|the)\s+)?(?:{RELATION_WORDS})'s\s+(?:full\s+)?name\b"
+            r"|\b(?:the\s+)?patient'?s?\s+(?:full\s+)?name\b|\bname of the patient\b",
+        ),
     )
 )
 # A whole answer that is just the detail's name, as typed after "Which detail would you like to change?"
@@ -45,6 +51,9 @@ _BARE_FIELDS = {
     "time": "preferred_time",
     "time of day": "preferred_time",
     "reason": "reason",
+    "patient": "patient_name",
+    "patient name": "patient_name",
+    "patient's name": "patient_name",
 }
 _MARKER = re.compile(
     r"\b(?:actually|sorry|wait|oops|correction|i meant|i mean|meant|change|changed|update|fix|wrong|"

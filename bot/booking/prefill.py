@@ -12,7 +12,8 @@ import re
 from datetime import datetime
 
 from bot.booking.dates import read_preferred_date, read_time_of_day
-from bot.booking.reasons import CONDITIONS, read_reason
+from bot.booking.patient import read_patient
+from bot.booking.reasons import CONDITIONS, read_reason, reason_words
 from bot.settings import OpeningHours
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -91,8 +92,20 @@ def _reason(text: str) -> str | None:
     return None
 
 
+_CLAUSE_END = re.compile(r"[.?!;,]+\s*")
+
+
+def _reason_clause(text: str, reason: str) -> str | None:
+    """The part of the message the reason was read from ("my sciatica is acting up"), as typed."""
+    for clause in _CLAUSE_END.split(text):
+        if _reason(clause) == reason:
+            return reason_words(clause, reason)
+    return None
+
+
 def details_in(text: str, now: datetime, hours: OpeningHours, region: str = "US") -> dict[str, str]:
-    """The preferred date (ISO), time of day and reason that `text` gives, each only when clear."""
+    """The preferred date (ISO), time of day, reason (with the visitor's words for it when they say
+    more) and who the appointment is for that `text` gives, each only when clear."""
     if not text or text.startswith("/") or len(text) > 500:
         return {}
     values: dict[str, str] = {}
@@ -104,4 +117,10 @@ def details_in(text: str, now: datetime, hours: OpeningHours, region: str = "US"
         values["preferred_time"] = choice
     if reason := _reason(text):
         values["reason"] = reason
+        if words := _reason_clause(text, reason):
+            values["reason_text"] = words
+    if patient := read_patient(text):
+        values["patient_relation"] = patient.relation
+        if patient.name:
+            values["patient_name"] = patient.name
     return values

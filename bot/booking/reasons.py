@@ -35,3 +35,18 @@ def read_reason(text: str) -> str | None:
     if len(cleaned) > MAX_REASON_LENGTH or not re.search(r"[^\W\d_]{2,}", cleaned):
         return None
     return cleaned
+
+
+MAX_REASON_TEXT_LENGTH = 500
+
+
+def reason_words(text: str, reason: str | None) -> str | None:
+    """The visitor's own words for the reason, kept beside the condition they were read as.
+
+    Only when they say more than the condition ("sciatica down my left leg" is read as sciatica): a
+    button's "sciatica" or a free description already stored as the reason is not kept twice.
+    """
+    words = " ".join((text or "").split()).strip()[:MAX_REASON_TEXT_LENGTH]
+    if not words or not reason or words.startswith("/"):
+        return None
+    return None if words.strip(" .!").casefold() == reason.casefold() else words

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.booking.contact import format_phone
 from bot.booking.dates import describe_date
+from bot.booking.patient import for_visitor
 
 SKIPPED = "skipped"
 
@@ -43,11 +44,18 @@ def _shown(field: str, value: Any) -> str | None:
 
 
 def summary_lines(slots: Mapping[str, Any]) -> list[str]:
+    """One line a detail; the reason quotes the visitor's own words when they said more than it."""
     lines = []
     for field, label in FIELD_LABELS.items():
         shown = _shown(field, slots.get(field))
+        if field == "reason" and shown and slots.get("reason_text"):
+            shown += f" (in your words: \u201c{slots['reason_text']}\u201d)"
         if shown:
             lines.append(f"• {label}: {shown}")
+        if field == "full_name" and (
+            patient := for_visitor(slots.get("patient_name"), slots.get("patient_relation"))
+        ):
+            lines.append(f"• Patient: {patient}")
     return lines
 
 
@@ -58,6 +66,8 @@ def noted_text(given: Mapping[str, Any]) -> str:
     ]
     if given.get("reason"):
         parts.append(f"{given['reason']} as the reason")
+    if patient := for_visitor(given.get("patient_name"), given.get("patient_relation")):
+        parts.append(f"that it's for {patient}")
     return ", ".join(parts)
 
 

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.booking.patient import patient_label
 from bot.request_service import change_status
 from bot.retention import (
     StoreUnavailable,
@@ -142,11 +143,13 @@ def cmd_show(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Text
             ("Kind", r.kind),
             ("Status", r.status),
             ("Name", r.full_name),
-            ("Phone", r.phone or "-"),
+            ("Patient", patient_label(r.patient_name, r.patient_relation) or "-"),
+            ("Phone", (f"{r.phone} ext. {r.phone_extension}" if r.phone_extension else r.phone) or "-"),
             ("E-mail", r.email or "-"),
             ("Preferred date", r.preferred_date.isoformat() if r.preferred_date else "-"),
             ("Time of day", r.preferred_time or "-"),
             ("Reason", r.reason or "-"),
+            ("Their words", r.reason_text or "-"),
             ("Channel", r.channel or "-"),
             ("Consent", r.consent_at.isoformat() if r.consent_at else "-"),
             ("Created", r.created_at.isoformat()),

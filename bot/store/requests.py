@@ -54,7 +54,7 @@ class StatusMoveRefused(StoreError):
 class NewRequest:
     full_name: str
     kind: str = "appointment"
-    phone: str | None = None
+    phone: str | None = None  # E.164
     email: str | None = None
     preferred_date: date | None = None
     preferred_time: str | None = None
@@ -66,6 +66,11 @@ class NewRequest:
     idempotency_key: str | None = None
     transcript: list[dict] = field(default_factory=list)
     created_at: datetime | None = None  # when the visitor sent it; set for requests kept in the spool
+    # Added after the spool format was fixed: defaults, so older spool files still read back.
+    phone_extension: str | None = None
+    reason_text: str | None = None  # the visitor's words, when they say more than `reason`
+    patient_name: str | None = None
+    patient_relation: str | None = None
 
     def problems(self) -> list[str]:
         found = []
@@ -114,10 +119,14 @@ def create_request(
             kind=new.kind,
             full_name=new.full_name.strip(),
             phone=new.phone,
+            phone_extension=new.phone_extension,
             email=new.email,
             preferred_date=new.preferred_date,
             preferred_time=new.preferred_time,
             reason=new.reason,
+            reason_text=new.reason_text,
+            patient_name=new.patient_name,
+            patient_relation=new.patient_relation,
             message=new.message,
             consent_at=new.consent_at,
             channel=new.channel,
@@ -228,6 +237,7 @@ def _filtered(query, wanted: RequestFilter):
         digits = "".join(ch for ch in wanted.text if ch.isdigit())
         matches = [
             func.lower(AppointmentRequest.full_name).like(needle),
+            func.lower(AppointmentRequest.patient_name).like(needle),
             func.lower(AppointmentRequest.email).like(needle),
             func.lower(AppointmentRequest.reference).like(needle),
         ]

@@ -55,11 +55,15 @@ class AppointmentRequest(Base):
     reference = Column(String(16), nullable=False, unique=True)
     kind = Column(String(16), nullable=False, default="appointment")
     full_name = Column(String(200), nullable=False)
-    phone = Column(String(32))
+    phone = Column(String(32))  # E.164, so searches and contact checks match with or without an extension
+    phone_extension = Column(String(20))
     email = Column(String(320))
     preferred_date = Column(Date)
     preferred_time = Column(String(64))
     reason = Column(String(500))
+    reason_text = Column(String(500))  # the visitor's own words, when they say more than `reason`
+    patient_name = Column(String(200))  # when the appointment is for someone else
+    patient_relation = Column(String(40))  # "mother", "son", … (to the visitor)
     message = Column(Text)
     consent_at = Column(UTCDateTime())
     channel = Column(String(64))

@@ -141,6 +141,29 @@ def test_list_and_show_read_well(uow: UnitOfWork) -> None:
     assert code == 0 and "Reason:" in out and "sciatica" in out and "- -> new" in out
 
 
+def test_show_gives_the_patient_the_words_and_the_extension(uow: UnitOfWork) -> None:
+    reference = add_request(
+        uow,
+        "Ana Lopez",
+        phone_extension="7",
+        reason="sciatica",
+        reason_text="sciatica down my left leg",
+        patient_name="Rosa",
+        patient_relation="mother",
+    )
+    code, out = run("show", reference)
+    assert code == 0
+    for line in (
+        "Patient:        Rosa (mother)",
+        "+12125550199 ext. 7",
+        "Their words:    sciatica down my left leg",
+    ):
+        assert line in out
+    code, out = run("export")
+    header = out.splitlines()[0].split(",")
+    assert {"patient_name", "patient_relation", "phone_extension", "reason_text"} <= set(header)
+
+
 def test_set_status_follows_the_allowed_moves(uow: UnitOfWork, capsys: pytest.CaptureFixture[str]) -> None:
     reference = add_request(uow)
     assert run("set-status", reference, "contacted", "--note", "left a voicemail")[0] == 0

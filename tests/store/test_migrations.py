@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -93,6 +93,38 @@ def test_migrated_schema_has_the_indexes_and_the_cascading_key(empty_url: str, e
     assert foreign_key["referred_table"] == "appointment_requests"
     assert foreign_key["constrained_columns"] == ["request_id"]
     assert foreign_key["options"].get("ondelete", "").upper() == "CASCADE"
+
+
+def test_0007_keeps_the_requests_of_a_0006_database(empty_url: str, engine: Engine) -> None:
+    upgrade(empty_url, "0006")
+    created = "2031-05-01 14:30:05+00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO appointment_requests (reference, kind, full_name, phone, reason, status, "
+                "created_at, updated_at) VALUES ('PRL-AAAAAA', 'appointment', 'Ada Lovelace', "
+                "'+16465550123', 'sciatica', 'new', :at, :at)"
+            ),
+            {"at": created},
+        )
+    upgrade(empty_url)
+    assert revision(engine) == HEAD
+    with UnitOfWork(engine)() as session:
+        row = session.execute(select(AppointmentRequest)).scalar_one()
+        assert (row.reference, row.full_name, row.phone, row.reason) == (
+            "PRL-AAAAAA",
+            "Ada Lovelace",
+            "+16465550123",
+            "sciatica",
+        )
+        assert (row.reason_text, row.patient_name, row.patient_relation, row.phone_extension) == (None,) * 4
+        row.patient_name, row.patient_relation = "Rosa", "mother"
+    downgrade(empty_url, "0006")
+    assert "patient_name" not in {c["name"] for c in inspect(engine).get_columns("appointment_requests")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT reference FROM appointment_requests")).scalars().all() == [
+            "PRL-AAAAAA"
+        ]
 
 
 def test_migrations_match_the_models(empty_url: str, engine: Engine) -> None:

@@ -130,6 +130,19 @@ def test_the_right_contact_matches_and_leaves_no_counter(uow: UnitOfWork, settin
     assert counters(uow) == 0
 
 
+def test_a_request_with_an_extension_matches_the_main_number(uow: UnitOfWork, settings: Settings) -> None:
+    with uow() as session:
+        request, _ = store_request(
+            session,
+            settings,
+            NewRequest(full_name="Ada Lovelace", phone="+16465550123", phone_extension="7"),
+        )
+        reference = request.reference
+    assert check_contact(uow, settings, reference, "646 555 0123") is ContactCheck.MATCHED
+    assert check_contact(uow, settings, reference, "646.555.0123 ext 7") is ContactCheck.MATCHED
+    assert check_contact(uow, settings, reference, "646 555 0124") is ContactCheck.MISMATCHED
+
+
 @pytest.mark.parametrize("known", [True, False], ids=["real code", "unknown code"])
 def test_failures_lock_the_code_for_a_while(uow: UnitOfWork, settings: Settings, known: bool) -> None:
     reference = new_request(uow, settings) if known else "PRL-7KQ3MX"

@@ -409,6 +409,34 @@ def test_search_requests_newest_first_by_status_and_text(uow: UnitOfWork) -> Non
             found(status="archived")
 
 
+def test_the_visitors_words_the_patient_and_the_extension_are_stored(uow: UnitOfWork) -> None:
+    reference, _ = submit(
+        uow,
+        appointment(
+            phone="+16465550123",
+            phone_extension="7",
+            reason="degenerative disc",
+            reason_text="degenerative discs - the appointment is for my mother Rosa",
+            patient_name="Rosa",
+            patient_relation="mother",
+        ),
+    )
+    with uow() as session:
+        row = get_request(session, reference)
+        assert row is not None
+        assert (row.phone, row.phone_extension) == ("+16465550123", "7")
+        assert (row.reason, row.reason_text) == (
+            "degenerative disc",
+            "degenerative discs - the appointment is for my mother Rosa",
+        )
+        assert (row.patient_name, row.patient_relation) == ("Rosa", "mother")
+        # Staff search by the patient's name, and by the main number without the extension.
+        assert [r.reference for r in search_requests(session, RequestFilter(text="rosa"))[0]] == [reference]
+        assert [r.reference for r in search_requests(session, RequestFilter(text="646 555 0123"))[0]] == [
+            reference
+        ]
+
+
 def test_status_history_in_order(uow: UnitOfWork) -> None:
     reference, _ = submit(uow, appointment())
     other, _ = submit(uow, appointment(full_name="Someone Else"))

@@ -10,11 +10,14 @@ from bot.booking.contact import (
     declines,
     find_email,
     find_phone,
+    format_phone,
     implausible_name,
     is_stop_request,
+    join_phone,
     looks_like_question,
     normalise_email,
     normalise_phone,
+    split_phone,
 )
 
 
@@ -105,6 +108,32 @@ def test_normalise_phone_uses_the_region_for_national_numbers() -> None:
 )
 def test_find_phone(text: str, expected: str | None) -> None:
     assert find_phone(text, "US") == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["646.555.0123 ext 7", "646 555 0123 x7", "646-555-0123 extension 7", "+1 646 555 0123 ext. 7"]
+)
+def test_an_extension_is_kept_beside_the_e164_number(text: str) -> None:
+    assert normalise_phone(text, "US") == "+16465550123;ext=7"
+
+
+def test_find_phone_keeps_the_extension() -> None:
+    assert find_phone("call me on 646.555.0123 ext 7 please", "US") == "+16465550123;ext=7"
+    assert find_phone("call me on 646.555.0123 please", "US") == "+16465550123"
+
+
+def test_split_and_join_phone() -> None:
+    assert split_phone("+16465550123;ext=7") == ("+16465550123", "7")
+    assert split_phone("+16465550123") == ("+16465550123", None)
+    assert split_phone(None) == (None, None)
+    assert join_phone("+16465550123", "7") == "+16465550123;ext=7"
+    assert join_phone("+16465550123", None) == "+16465550123"
+    assert join_phone(None, "7") is None
+
+
+def test_format_phone_shows_the_extension() -> None:
+    assert format_phone("+16465550123;ext=7") == "+1 646-555-0123 ext. 7"
+    assert format_phone("+16465550123") == "+1 646-555-0123"
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,11 @@ from bot.booking.corrections import Correction, read_correction
         ("name", "full_name", None),
         ("change the date of my appointment to friday", "preferred_date", "friday"),
         ("sorry, rosa@example.org", "email", "sorry, rosa@example.org"),
+        ("actually my mother's name is Rosa Lopez", "patient_name", "Rosa Lopez"),
+        ("my mom's name is wrong, it should be Rosa Lopez", "patient_name", "Rosa Lopez"),
+        ("change the patient's name to Ana Ruiz", "patient_name", "Ana Ruiz"),
+        ("patient name", "patient_name", None),
+        ("actually my name is Jon, my son's name is Leo", "patient_name", "Leo"),
     ],
 )
 def test_a_correction_names_the_detail_and_keeps_the_new_value(

@@ -19,13 +19,37 @@ NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/New_York"))  # a Wed
     [
         (
             "can i come in next tuesday afternoon? my sciatica is acting up",
-            {"preferred_date": "2026-12-08", "preferred_time": "afternoon", "reason": "sciatica"},
+            {
+                "preferred_date": "2026-12-08",
+                "preferred_time": "afternoon",
+                "reason": "sciatica",
+                "reason_text": "my sciatica is acting up",
+            },
         ),
         (
             "id like to book for friday morning, whiplash from a car accident",
-            {"preferred_date": "2026-12-04", "preferred_time": "morning", "reason": "whiplash"},
+            {
+                "preferred_date": "2026-12-04",
+                "preferred_time": "morning",
+                "reason": "whiplash",
+                "reason_text": "whiplash from a car accident",
+            },
         ),
-        ("need an appt asap for my lower back", {"reason": "lower back pain"}),
+        (
+            "need an appt asap for my lower back",
+            {"reason": "lower back pain", "reason_text": "need an appt asap for my lower back"},
+        ),
+        (
+            "I'd like to book for my mother Rosa, sciatica down her left leg",
+            {
+                "reason": "sciatica",
+                "reason_text": "sciatica down her left leg",
+                "patient_relation": "mother",
+                "patient_name": "Rosa",
+            },
+        ),
+        ("booking for my dad", {"patient_relation": "father"}),
+        ("sciatica", {"reason": "sciatica"}),
         ("do you have anything thursday?", {"preferred_date": "2026-12-03"}),
         (
             "could i get an appointment dec 10 at 3pm",

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.booking.reasons import MAX_REASON_LENGTH, read_reason
-from bot.booking.wording import STATUS_MEANINGS, received_text, review_text, status_text
+from bot.booking.reasons import MAX_REASON_LENGTH, MAX_REASON_TEXT_LENGTH, read_reason, reason_words
+from bot.booking.wording import STATUS_MEANINGS, noted_text, received_text, review_text, status_text
 
 REFERENCE = "PRL-7KQ3MX"
 PRACTICE = "Test Spine Clinic"
@@ -83,6 +83,57 @@ def test_review_text_for_an_appointment() -> None:
         "• Reason: sciatica",
         "Shall I send it to the practice?",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "expected"),
+    [
+        ("sciatica down my left leg", "sciatica", "sciatica down my left leg"),
+        (
+            "degenerative discs - the appointment is for my mother Rosa",
+            "degenerative disc",
+            "degenerative discs - the appointment is for my mother Rosa",
+        ),
+        ("  sciatica\n down   my leg ", "sciatica", "sciatica down my leg"),
+        ("sciatica", "sciatica", None),  # the button: nothing more was said
+        ("Sciatica.", "sciatica", None),
+        ("lower back pain", "lower back pain", None),  # free text is already the reason
+        ("/inform", "sciatica", None),
+        ("sciatica", None, None),
+    ],
+)
+def test_reason_words_keep_what_the_visitor_said_beside_the_condition(
+    text: str, reason: str | None, expected: str | None
+) -> None:
+    assert reason_words(text, reason) == expected
+
+
+def test_reason_words_are_capped() -> None:
+    words = reason_words("sciatica " * 100, "sciatica")
+    assert words is not None and len(words) == MAX_REASON_TEXT_LENGTH
+
+
+def test_review_text_quotes_the_visitor_and_names_the_patient() -> None:
+    slots = {
+        **APPOINTMENT,
+        "phone": "+16465550123;ext=7",
+        "reason_text": "sciatica down my left leg",
+        "patient_name": "Rosa",
+        "patient_relation": "mother",
+    }
+    lines = review_text(slots, "appointment").splitlines()
+    assert lines[1:4] == [
+        "• Name: Jane Smith",
+        "• Patient: Rosa (your mother)",
+        "• Phone: +1 646-555-0123 ext. 7",
+    ]
+    assert "• Reason: sciatica (in your words: \u201csciatica down my left leg\u201d)" in lines
+
+
+def test_noted_text_mentions_the_patient() -> None:
+    assert noted_text({"reason": "sciatica", "patient_relation": "son"}) == (
+        "sciatica as the reason, that it's for your son"
+    )
 
 
 def test_review_text_omits_skipped_and_missing_values() -> None:

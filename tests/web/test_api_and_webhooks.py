@@ -170,3 +170,29 @@ def test_nothing_is_queued_without_a_webhook(uow: UnitOfWork) -> None:
     add(uow)
     with uow() as session:
         assert session.execute(select(OutboxMessage)).scalars().all() == []
+
+
+def test_the_api_gives_the_patient_the_words_and_the_extension(client: TestClient, uow: UnitOfWork) -> None:
+    reference = add(
+        uow,
+        "Ana Lopez",
+        phone_extension="7",
+        reason="sciatica",
+        reason_text="sciatica down my left leg",
+        patient_name="Rosa",
+        patient_relation="mother",
+    )
+    with uow() as session:
+        key = create_api_key(session, "crm")
+    one = client.get(f"/api/requests/{reference}", headers={"Authorization": f"Bearer {key}"}).json()
+    assert {
+        k: one[k] for k in ("phone", "phone_extension", "reason_text", "patient_name", "patient_relation")
+    } == {
+        "phone": "+12125550199",
+        "phone_extension": "7",
+        "reason_text": "sciatica down my left leg",
+        "patient_name": "Rosa",
+        "patient_relation": "mother",
+    }
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]["Request"]["properties"]
+    assert set(one) == set(schema)  # every field the API gives is described

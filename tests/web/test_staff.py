@@ -347,3 +347,57 @@ def test_a_right_password_clears_that_clients_count_and_old_failures(
     with uow() as session:
         left = [(f.username, f.client) for f in session.execute(select(LoginFailure)).scalars()]
     assert left == [("alice", "203.0.113.9")]  # the desk's count is gone, and the stale failure
+
+
+WORDS = "degenerative discs - the appointment is for my mother Rosa"
+
+
+def test_the_dashboard_shows_the_patient_the_words_and_the_extension(
+    client: TestClient, uow: UnitOfWork
+) -> None:
+    reference = add(
+        uow,
+        "Ana Lopez",
+        phone_extension="7",
+        reason="degenerative disc",
+        reason_text=WORDS,
+        patient_name="Rosa",
+        patient_relation="mother",
+    )
+    log_in(client)
+    listing, page = client.get("/staff").text, client.get(f"/staff/requests/{reference}").text
+    for html in (listing, page):
+        assert "Patient: Rosa (mother) — requested by Ana Lopez" in html
+        assert WORDS in html
+        assert "+12125550199 ext. 7" in html
+    assert "Patient: Rosa" in client.get("/staff?q=rosa").text  # staff search the patient's name too
+
+
+def test_the_patient_and_the_words_are_shown_as_text(client: TestClient, uow: UnitOfWork) -> None:
+    reference = add(
+        uow,
+        patient_name="<img src=x onerror=alert(1)>",
+        patient_relation="mother",
+        reason="sciatica",
+        reason_text="<script>alert(2)</script>",
+    )
+    log_in(client)
+    for html in (client.get("/staff").text, client.get(f"/staff/requests/{reference}").text):
+        assert "<img src=x" not in html and "<script>alert" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;script&gt;alert(2)" in html
+
+
+def test_the_export_has_the_new_columns_neutralised(client: TestClient, uow: UnitOfWork) -> None:
+    add(
+        uow,
+        phone_extension="7",
+        reason="sciatica",
+        reason_text="=HYPERLINK('http://evil.example')",
+        patient_name="@Rosa",
+        patient_relation="mother",
+    )
+    log_in(client)
+    [row] = list(csv.DictReader(io.StringIO(client.get("/staff/export.csv").text)))
+    assert row["reason_text"] == "'=HYPERLINK('http://evil.example')"
+    assert row["patient_name"] == "'@Rosa"
+    assert (row["patient_relation"], row["phone_extension"], row["phone"]) == ("mother", "7", "'+12125550199")

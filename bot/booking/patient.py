@@ -1,0 +1,122 @@
+"""Who the appointment is for, when it is not the visitor: "the appointment is for my mother Rosa".
+
+The practice calls the person who asked, but sees the patient: staff need both. Only a relation
+named after "for my" / "on behalf of my" counts ("booking for my dad", "it's for my son"), so "I hurt
+my back lifting my son" is no booking for the son. A name is taken when one follows the relation
+("for my wife, Ana Lopez"); anything that reads as the rest of a sentence ("for my dad next
+Tuesday", "for my son who has sciatica") is not a name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.booking.contact import clean_name, implausible_name
+
+# What visitors call them -> what staff read. Longer words first, so "grandmother" is not "mother".
+RELATIONS = {
+    **{word: "mother-in-law" for word in ("mother-in-law", "mother in law")},
+    **{word: "father-in-law" for word in ("father-in-law", "father in law")},
+    **{word: "grandmother" for word in ("grandmother", "grandma", "granny", "gran", "nana", "nan")},
+    **{word: "grandfather" for word in ("grandfather", "grandpa", "granddad", "grandad")},
+    **{word: "mother" for word in ("mother", "mom", "mum", "mommy", "mummy", "mama", "momma", "ma")},
+    **{word: "father" for word in ("father", "dad", "daddy", "papa", "pa")},
+    **{word: "child" for word in ("child", "kid")},
+    **{word: "partner" for word in ("partner", "spouse")},
+    **{word: "stepmother" for word in ("stepmother", "stepmom", "stepmum")},
+    **{word: "stepfather" for word in ("stepfather", "stepdad")},
+    **{word: "neighbour" for word in ("neighbour", "neighbor")},
+    **{
+        word: word
+        for word in (
+            *("son", "daughter", "wife", "husband", "brother", "sister", "friend", "boyfriend"),
+            *("girlfriend", "fiance", "fiancee", "grandson", "granddaughter", "aunt", "uncle", "niece"),
+            *("nephew", "cousin", "stepson", "stepdaughter", "colleague"),
+        )
+    },
+}
+RELATION_WORDS = "|".join(sorted((re.escape(w) for w in RELATIONS), key=len, reverse=True))
+_ADJECTIVES = r"(?:(?:little|older|younger|elderly|elder|big|baby|teenage|old|eldest|youngest|best)\s+)*"
+_FOR = re.compile(
+    rf"\b(?:for|on behalf of)\s+(?:my|our)\s+{_ADJECTIVES}(?P<relation>{RELATION_WORDS})"
+    r"(?P<possessive>'s|’s)?\b",
+    re.I,
+)
+# Between the relation and the name: "for my wife, Ana Lopez", "my mother - Rosa", "my son named Leo".
+_LEAD_IN = re.compile(r"^(?:\s*[,:\-–—(]\s*|\s+)(?:(?:whose name is|who is called|named|called)\s+)?", re.I)
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+# Words that carry on the sentence rather than name someone.
+_NOT_NAME = frozenset(
+    {
+        *("and", "or", "but", "so", "who", "which", "that", "she", "he", "they", "her", "his", "their", "is"),
+        *("has", "have", "had", "was", "needs", "need", "wants", "would", "will", "can", "could", "please"),
+        *("because", "since", "as", "with", "without", "at", "on", "in", "to", "from", "for", "of", "by"),
+        *("next", "this", "tomorrow", "today", "monday", "tuesday", "wednesday", "thursday", "friday"),
+        *("saturday", "sunday", "morning", "afternoon", "evening", "asap", "thanks", "thank", "not", "me"),
+        *("sciatica", "whiplash", "back", "neck", "pain", "disc", "discs", "hip", "leg", "knee", "the"),
+        *("a", "an", "too", "also", "again", "here", "there", "now", "soon", "if", "possible", "it"),
+        *("hurt", "hurts", "suffers", "suffering", "keeps", "got", "gets", "been", "appointment", "visit"),
+        *("booking", "book", "request", "i", "i'm", "im", "we", "our", "my", "not", "yes", "no", "ok"),
+    }
+)
+MAX_NAME_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The relation to the visitor ("mother") and, if given, the patient's name."""
+
+    relation: str
+    name: str | None = None
+
+
+def _name_after(rest: str) -> str | None:
+    lead = _LEAD_IN.match(rest)
+    if not lead:
+        return None  # "for my mother. She has …": no name follows
+    position, words = lead.end(), []
+    for match in _NAME_WORD.finditer(rest, position):
+        word = match.group(0).rstrip(".")
+        if rest[position : match.start()].strip() or len(words) == MAX_NAME_WORDS:
+            break  # punctuation ends the name: "Rosa, she has sciatica"
+        if word.lower() in _NOT_NAME:
+            break
+        words.append(word)
+        position = match.end()
+    name = clean_name(" ".join(words)) if words else None
+    return None if name is None or implausible_name(name) else name
+
+
+def read_patient(text: str) -> Patient | None:
+    """Who the visitor says the appointment is for, or None when it is (as far as we can tell) for them."""
+    plain = " ".join((text or "").replace("\u2019", "'").split())
+    if not plain or plain.startswith("/") or len(plain) > 500:
+        return None
+    found = _FOR.search(plain)
+    if found is None:
+        return None
+    relation = RELATIONS[found.group("relation").lower()]
+    if found.group("possessive"):  # "for my dad's sciatica": for the dad, his name not given here
+        return Patient(relation)
+    return Patient(relation, _name_after(plain[found.end() :]))
+
+
+def for_visitor(patient_name: str | None, relation: str | None) -> str | None:
+    """The patient as the read-back names them: "Rosa (your mother)"."""
+    if not relation:
+        return patient_name
+    return f"{patient_name} (your {relation})" if patient_name else f"your {relation}"
+
+
+def patient_label(patient_name: str | None, relation: str | None) -> str | None:
+    """The patient as staff read them: "Rosa (mother)", or "their mother" before the name is known."""
+    if patient_name:
+        return f"{patient_name} ({relation})" if relation else patient_name
+    return f"their {relation}" if relation else None
+
+
+def for_staff(patient_name: str | None, relation: str | None, full_name: str) -> str | None:
+    """The person staff call about, and who asked: "Patient: Rosa (mother) — requested by Ana Lopez"."""
+    label = patient_label(patient_name, relation)
+    return f"Patient: {label} — requested by {full_name}" if label else None
