@@ -43,6 +43,10 @@ class _RuleClassifier(GraphComponent, IntentClassifier):
 
     intent = ""
 
+    def __init__(self, model_storage: ModelStorage | None = None, resource: Resource | None = None) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+
     @staticmethod
     def matches(text: str) -> bool:
         raise NotImplementedError
@@ -59,7 +63,7 @@ class _RuleClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> _RuleClassifier:
-        return cls()
+        return cls(model_storage, resource)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -159,19 +163,8 @@ class QuestionSplitter(_RuleClassifier):
         return []  # trained on the raw examples; at inference it still runs after DIET (config.yml)
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, classifier: Any = None) -> None:
-        self._model_storage = model_storage
-        self._resource = resource
+        super().__init__(model_storage, resource)
         self._classifier = classifier
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> QuestionSplitter:
-        return cls(model_storage, resource)
 
     @classmethod
     def load(

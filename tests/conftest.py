@@ -90,6 +90,14 @@ def sqlite_uow(tmp_path: Path) -> Iterator[UnitOfWork]:
     engine.dispose()
 
 
+# A request for someone else, with an extension and the visitor's own words (issue 14, item 6).
+FOR_SOMEONE_ELSE = {
+    "phone_extension": "7",
+    "reason": "sciatica",
+    "reason_text": "sciatica down my left leg",
+    "patient_name": "Rosa",
+    "patient_relation": "mother",
+}
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 _postgres_report: list[str] = []
 

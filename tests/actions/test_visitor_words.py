@@ -193,14 +193,17 @@ async def test_the_first_message_fills_the_patient_and_the_words(domain: dict) -
     assert "that it's for Rosa (your mother)" in texts(dispatcher)[0]
 
 
+_FOR_MOTHER = {
+    "phone": "+16465550123;ext=7",
+    "reason": "degenerative disc",
+    "reason_text": ISSUE_REASON,
+    "patient_relation": "mother",
+    "patient_name": "Rosa",
+}
+
+
 async def test_the_read_back_shows_the_patient_the_words_and_the_extension(domain: dict) -> None:
-    slots = complete_slots(
-        phone="+16465550123;ext=7",
-        reason="degenerative disc",
-        reason_text=ISSUE_REASON,
-        patient_relation="mother",
-        patient_name="Rosa",
-    )
+    slots = complete_slots(**_FOR_MOTHER)
     dispatcher = CollectingDispatcher()
     await ActionReviewRequest().run(dispatcher, make_tracker(slots), domain)
     text = texts(dispatcher)[0]
@@ -212,13 +215,7 @@ async def test_the_read_back_shows_the_patient_the_words_and_the_extension(domai
 
 
 async def test_submit_stores_what_the_visitor_said(domain: dict, store: UnitOfWork) -> None:
-    slots = complete_slots(
-        phone="+16465550123;ext=7",
-        reason="degenerative disc",
-        reason_text=ISSUE_REASON,
-        patient_relation="mother",
-        patient_name="Rosa",
-    )
+    slots = complete_slots(**_FOR_MOTHER)
     history = [user_event("I'd like an appointment", "book_appointment", 1400.0), START]
     tracker = make_tracker(slots, text="yes", intent="affirm", events=history)
     events = await ActionSubmitRequest().run(CollectingDispatcher(), tracker, domain)

@@ -30,6 +30,7 @@ from bot.store.schema import (
     StatusChange,
 )
 from bot.store.staff import api_key_is_valid, get_user, record_access
+from tests.conftest import FOR_SOMEONE_ELSE
 
 
 @pytest.fixture
@@ -145,11 +146,7 @@ def test_show_gives_the_patient_the_words_and_the_extension(uow: UnitOfWork) -> 
     reference = add_request(
         uow,
         "Ana Lopez",
-        phone_extension="7",
-        reason="sciatica",
-        reason_text="sciatica down my left leg",
-        patient_name="Rosa",
-        patient_relation="mother",
+        **FOR_SOMEONE_ELSE,
     )
     code, out = run("show", reference)
     assert code == 0

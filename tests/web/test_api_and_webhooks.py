@@ -25,6 +25,7 @@ from bot.store.schema import AccessEvent, OutboxMessage
 from bot.store.staff import create_api_key, revoke_api_key
 from bot.web.app import create_app
 from bot.webhooks import CREATED, STATUS_CHANGED, announce, deliver_due_webhooks
+from tests.conftest import FOR_SOMEONE_ELSE
 
 SECRET = "webhook-secret-for-tests"
 
@@ -176,11 +177,7 @@ def test_the_api_gives_the_patient_the_words_and_the_extension(client: TestClien
     reference = add(
         uow,
         "Ana Lopez",
-        phone_extension="7",
-        reason="sciatica",
-        reason_text="sciatica down my left leg",
-        patient_name="Rosa",
-        patient_relation="mother",
+        **FOR_SOMEONE_ELSE,
     )
     with uow() as session:
         key = create_api_key(session, "crm")
