@@ -18,7 +18,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.advice import asks_for_personal_advice
-from bot.booking.corrections import read_correction
+from bot.booking.corrections import announced_correction
 from bot.booking.prefill import asks_for_visit
 from bot.language import looks_spanish
 from bot.safety import red_flag
@@ -108,7 +108,7 @@ class CorrectionDetector(_RuleClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get("text") or ""
-            correction = read_correction(text)
+            correction = announced_correction(text)
             if correction is None:
                 continue
             self.override(message)

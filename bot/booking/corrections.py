@@ -68,7 +68,9 @@ _TIME_OF_DAY = re.compile(r"\b(?:morning|afternoon|any ?time)\b", re.I)
 _BOOKING = re.compile(
     r"\b(?:appointment|appt|book|booking|come in|visit|schedule|see (?:the|a) doctor)\b", re.I
 )
-_QUESTION_START = re.compile(r"^\s*(?:what|how|why|who|where|which|when|is|are|does|do)\b", re.I)
+_QUESTION_START = re.compile(
+    r"^\s*(?:what|whats|what's|how|why|who|where|which|when|is|are|does|do|can|could)\b", re.I
+)
 # Words between the detail and its new value: "the phone is wrong, it's …", "change the date to …".
 _FILLER = re.compile(
     r"^(?:[\s,:;.!=>-]|\b(?:of|for|on) (?:my|the) (?:appointment|visit|request|booking)\b|"
@@ -142,3 +144,24 @@ def read_correction(text: str, region: str = "US") -> Correction | None:
     if moment := _TIME_OF_DAY.search(plain):
         return Correction("preferred_time", moment.group(0))
     return None
+
+
+def announced_correction(text: str, region: str = "US") -> Correction | None:
+    """A correction said as one, whatever the form is doing: marked ("actually", "wrong", "change",
+    "no, …") or carrying a new phone number or e-mail address.
+
+    What NLU overrides to `correct_field`: "I'd like a phone call" names the phone and "my name is
+    Priya Patel" the name, but neither corrects anything. Inside a form the validator still reads
+    unmarked corrections from the text itself (read_correction).
+    """
+    correction = read_correction(text, region)
+    if correction is None:
+        return None
+    plain = " ".join((text or "").replace("\u2019", "'").split())
+    if _MARKER.search(plain) or _BARE_FIELDS.get(plain.lower().strip(" .!?")):
+        return correction
+    value = correction.value or ""
+    carries_contact = (correction.field == "phone" and find_phone(value, region)) or (
+        correction.field == "email" and find_email(value)
+    )
+    return correction if carries_contact else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.booking.corrections import Correction, read_correction
+from bot.booking.corrections import Correction, announced_correction, read_correction
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,33 @@ def test_a_correction_names_the_detail_and_keeps_the_new_value(
 )
 def test_an_ordinary_answer_or_question_is_no_correction(text: str) -> None:
     assert read_correction(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id like a phone call",
+        "have someone phone me tomorrow",
+        "id rather talk on the phone, can you call me",
+        "whats your phone number",
+        "whats your email",
+        "my name is Priya Patel",
+    ],
+)
+def test_a_message_that_only_names_a_detail_is_no_announced_correction(text: str) -> None:
+    assert announced_correction(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("actually my number is 212 555 0143", "phone"),
+        ("no the phone is wrong, it's 212 555 0143", "phone"),
+        ("my number is 212 555 0143", "phone"),
+        ("my email is ana@example.org", "email"),
+        ("change my name", "full_name"),
+        ("the date is wrong", "preferred_date"),
+    ],
+)
+def test_a_marked_correction_or_a_new_contact_is_announced(text: str, field: str) -> None:
+    assert (announced_correction(text) or Correction("none")).field == field
