@@ -13,7 +13,6 @@ from pathlib import Path
 
 from bot.settings import ROOT
 
-MODELS_DIR = ROOT / "models"
 # bot/nlu.py holds the trainable QuestionSplitter: a change to it is a change to the model.
 _INPUTS = ("config.yml", "domain.yml", "bot/nlu.py")
 

@@ -50,14 +50,6 @@ def _calendar(region: str = "US") -> parsedatetime.Calendar:
     )
 
 
-def _period_of(moment: time) -> str:
-    if moment.hour < 12:
-        return "morning"
-    if moment.hour < 17:
-        return "afternoon"
-    return "evening"
-
-
 def _time_hint(text: str, parsed: datetime, accuracy: int) -> str | None:
     lowered = text.lower()
     for period in _PERIODS:
