@@ -31,6 +31,7 @@ from bot.settings import ROOT, VAR_DIR
 from bot.store.db import UnitOfWork, make_engine
 from tests.conftest import TEST_ENV
 from tests.e2e import fake_providers
+from tests.e2e.browser_path import MISSING, find_chromium
 from tests.e2e.fake_providers import FakeProviders
 from tests.e2e.webhook_receiver import SECRET as WEBHOOK_SECRET
 from tests.e2e.webhook_receiver import WebhookReceiver
@@ -191,7 +192,6 @@ def sender() -> str:
     return f"e2e-{uuid.uuid4().hex[:10]}"
 
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -209,10 +209,11 @@ AXE_VERSION = "4.14.1"
 def browser() -> Iterator[Browser]:
     """Per module: Playwright's sync API keeps an event loop running while it is open, which would stop
     later async tests (pytest-asyncio) from running theirs."""
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's Chromium is missing: apt-get install -y chromium (.ci/run does this)")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = find_chromium(bundled=lambda: playwright.chromium.executable_path)
+        if chromium is None:
+            pytest.fail(MISSING)
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
