@@ -26,10 +26,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import rasa_main
 from bot.runtime_config import write_runtime_files
 from bot.settings import ROOT, VAR_DIR, Settings, SettingsError, get_settings
 from bot.store.migrate import upgrade
-from bot.training import ensure_model, model_path, rasa_executable
+from bot.training import ensure_model, model_path
 
 STARTUP_TIMEOUT_S = 180
 STOP_TIMEOUT_S = 15
@@ -100,8 +101,7 @@ def action_server_command(settings: Settings) -> list[str]:
 
 def rasa_command(settings: Settings, model: Path) -> list[str]:
     endpoints, credentials = write_runtime_files(settings)
-    command = [
-        rasa_executable(),
+    command = rasa_main.command(
         "run",
         "--model",
         str(model),
@@ -113,7 +113,7 @@ def rasa_command(settings: Settings, model: Path) -> list[str]:
         settings.internal_host,
         "--port",
         str(settings.rasa_port),
-    ]
+    )
     if RASA_LOGGING_CONFIG.exists():
         command += ["--logging-config-file", str(RASA_LOGGING_CONFIG)]
     return command
@@ -289,6 +289,10 @@ def serve(settings: Settings, role: str) -> int:
     return 1  # not reached
 
 
+def shell_command(model: Path) -> list[str]:
+    return rasa_main.command("shell", "--model", str(model), "--endpoints", "endpoints.yml")
+
+
 def shell(settings: Settings) -> int:
     """`rasa shell` with the settings exported, after the same preparation as `run`."""
     if not port_is_free(settings.action_port):
@@ -306,7 +310,7 @@ def shell(settings: Settings) -> int:
     )
     try:
         return subprocess.call(
-            [rasa_executable(), "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
+            shell_command(model),
             cwd=ROOT,
             env=env,
         )

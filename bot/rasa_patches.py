@@ -1,4 +1,4 @@
-"""Four corrections to Rasa 3.6, installed by the project's tracker store as each Rasa server starts.
+"""Four corrections to Rasa 3.6, installed by `python -m bot.rasa_main` before Rasa starts.
 
 - Rasa wraps every tracker store in a FailSafeTrackerStore which, when the database fails, goes on
   with an empty in-memory conversation (see bot/tracker_store.py); its error hooks now re-raise, so

@@ -3,7 +3,8 @@
 Rasa wraps every tracker store in a FailSafeTrackerStore which, when the database fails, carries on
 with an empty in-memory conversation: a visitor would be greeted as new in the middle of a booking,
 and what they answered during the outage would be gone once the database returns (and on another
-Rasa server, never seen). With this store such a turn fails instead, so bot.web tells the visitor
+Rasa server, never seen). With this store, and the corrections `python -m bot.rasa_main` installs in
+every Rasa server (bot/rasa_patches.py), such a turn fails instead, so bot.web tells the visitor
 the assistant is unavailable and gives the practice's phone, and the conversation resumes where it
 was when the database is back. PostgreSQL connections are bounded so that takes seconds, not minutes.
 """
@@ -22,7 +23,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool, QueuePool
 
-from bot import rasa_patches
 from bot.store.db import postgres_connect_args, sqlite_pragmas
 
 _EVENTS = SQLTrackerStore.SQLEvent.__table__
@@ -74,9 +74,6 @@ def bounded_url(url: str) -> str:
 
 class FailFastSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
-        # Rasa's wrapper has no switch for its fallback; its error hooks are the one seam, and this
-        # store is what every Rasa process of this project runs with (endpoints.yml).
-        rasa_patches.apply()
         super().__init__(*args, host=bounded_url(host) if host else host, **kwargs)
         if self.engine.dialect.name == "sqlite" and isinstance(self.engine.pool, NullPool):
             # SQLAlchemy 1.4 gives a SQLite file no pool: each turn opened the database (and read its

@@ -170,7 +170,8 @@ def rasa_server_pid(root: int) -> int | None:
     """The `rasa run` process: `root` itself or one of its descendants."""
     for pid in [root, *descendants(root)]:
         argv = command_line(pid)
-        if any(Path(arg).name == "rasa" for arg in argv[:2]) and "run" in argv:
+        started = any(Path(arg).name == "rasa" for arg in argv[:2]) or "bot.rasa_main" in argv[:3]
+        if started and "run" in argv:
             return pid
     return None
 
