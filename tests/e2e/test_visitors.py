@@ -242,3 +242,38 @@ def test_two_questions_inside_the_form_are_answered_and_the_question_asked_again
     assert "insurance coverage" in reply and "side effects" in reply, reply
     assert "phone number" in reply  # the open question again
     assert "e-mail" in " ".join(converse(stack, sender, "212 555 0199"))
+
+
+# Item 6: what the visitor said is kept: their words, who the visit is for, a phone extension.
+def test_the_visitors_words_the_patient_and_the_extension_are_kept(
+    stack: Stack, stack_store: UnitOfWork, sender: str
+) -> None:
+    day = next_open_day()
+    converse(stack, sender, "I'd like to book an appointment", "Ana Lopez", "646.555.0123 ext 7")
+    converse(stack, sender, "skip", f"{day:%B} {day.day}", "morning")
+    words = "degenerative discs - the appointment is for my mother Rosa"
+    review = " ".join(converse(stack, sender, words, "yes"))
+    assert "Rosa (your mother)" in review and "ext. 7" in review and words in review, review
+    assert find_code(" ".join(converse(stack, sender, "yes")))
+    [row] = rows_of(stack_store, sender)
+    assert (row.full_name, row.patient_name, row.patient_relation) == ("Ana Lopez", "Rosa", "mother")
+    assert (row.reason, row.reason_text) == ("degenerative disc", words)
+    assert (row.phone, row.phone_extension) == ("+16465550123", "7")
+
+
+def test_an_appointment_for_someone_unnamed_asks_their_name(
+    stack: Stack, stack_store: UnitOfWork, sender: str
+) -> None:
+    day = next_open_day()
+    converse(stack, sender, "I want to book an appointment for my dad", "Ana Lopez", "212 555 0199", "skip")
+    converse(stack, sender, f"{day:%B} {day.day}", "afternoon")
+    assert "your father's full name" in " ".join(converse(stack, sender, "sciatica down his left leg"))
+    review = " ".join(converse(stack, sender, "Luis Lopez", "yes"))
+    assert "Luis Lopez (your father)" in review, review
+    assert find_code(" ".join(converse(stack, sender, "yes")))
+    [row] = rows_of(stack_store, sender)
+    assert (row.patient_name, row.reason, row.reason_text) == (
+        "Luis Lopez",
+        "sciatica",
+        "sciatica down his left leg",
+    )
