@@ -21,6 +21,7 @@ from actions.context import (
     transcript,
     unit_of_work,
 )
+from actions.forms import Blocker
 from actions.prompts import no_request_text
 from bot.booking.contact import split_phone
 from bot.booking.corrections import read_correction
@@ -136,15 +137,15 @@ class ActionReviewRequest(Action):
                 buttons=[{"title": "Request an appointment", "payload": "/book_appointment"}],
             )
             return []
-        if blocker == "emergency":  # the emergency message has been given; nothing else to say
+        if blocker == Blocker.EMERGENCY:  # the emergency message has been given; nothing else to say
             return clear_form()
-        if blocker == "no_consent":
+        if blocker == Blocker.NO_CONSENT:
             dispatcher.utter_message(
                 text="I understand. Without your consent the practice can't contact you, so I haven't sent "
                 "or kept anything. If you change your mind, just say 'I'd like an appointment'."
             )
             return clear_form()
-        if blocker == "stuck":
+        if blocker == Blocker.STUCK:
             dispatcher.utter_message(
                 text="I'm sorry, I'm having trouble with that answer. Nothing has been sent yet. You can try "
                 "again, leave just your name and phone number for a callback, or stop here. You can also "

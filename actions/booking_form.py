@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import latest_intent, latest_text, practice_now, settings
-from actions.forms import LimitedFormValidator
+from actions.forms import Blocker, LimitedFormValidator
 from bot.booking.contact import (
     affirms,
     clean_name,
@@ -223,7 +223,7 @@ class RequestFormValidator(LimitedFormValidator):
         if intent == "affirm" or affirms(text):
             return self.accept({"consent": practice_now().isoformat(timespec="seconds")})
         if intent == "deny" or denies(text):
-            return {"consent": None, "form_blocker": "no_consent", "form_failures": 0}
+            return {"consent": None, "form_blocker": Blocker.NO_CONSENT.value, "form_failures": 0}
         return self.reject(dispatcher, tracker, "consent", "Please answer yes or no.")
 
 
@@ -341,7 +341,7 @@ class ValidateAppointmentForm(RequestFormValidator):
     ) -> dict[str, Any]:
         if red_flag(str(value or "")):  # NLU normally catches this first; never book past an emergency
             dispatcher.utter_message(text=emergency_text(str(value or "")))
-            return {"reason": None, "form_blocker": "emergency"}
+            return {"reason": None, "form_blocker": Blocker.EMERGENCY.value}
         text = str(value or "")
         reason = read_reason(text)
         if reason:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from enum import Enum
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -12,6 +13,16 @@ from rasa_sdk.types import DomainDict
 from actions.context import settings
 
 MAX_FAILURES = 3
+
+
+class Blocker(str, Enum):
+    """Why a form asks nothing more (the `form_blocker` slot); the next step says what happens now."""
+
+    STUCK = "stuck"  # MAX_FAILURES failed answers in a row
+    NO_CONSENT = "no_consent"  # consent refused: nothing is sent or kept
+    EMERGENCY = "emergency"  # a red flag typed as an answer: the emergency message was given
+    WAITING = "waiting"  # lookup: the request is still being stored (spooled); the visitor was told
+    LOCKED = "locked"  # lookup: too many failed contact checks for this code; the visitor was told
 
 
 class LimitedFormValidator(FormValidationAction):
@@ -32,7 +43,7 @@ class LimitedFormValidator(FormValidationAction):
     def reject(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, message: str) -> dict:
         failures = int(tracker.get_slot("form_failures") or 0) + 1
         if failures >= MAX_FAILURES:
-            return {slot: None, "form_failures": 0, "form_blocker": "stuck"}
+            return {slot: None, "form_failures": 0, "form_blocker": Blocker.STUCK.value}
         if failures == MAX_FAILURES - 1:  # the ladder's second step: a person, before the form gives up
             offer, buttons = self.offer_help(tracker)
             dispatcher.utter_message(text=f"{message} {offer}", buttons=buttons or None)

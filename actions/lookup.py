@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import latest_intent, latest_text, settings, unit_of_work
-from actions.forms import MAX_FAILURES, LimitedFormValidator
+from actions.forms import MAX_FAILURES, Blocker, LimitedFormValidator
 from bot.booking.dates import describe_date
 from bot.booking.wording import status_text
 from bot.request_service import (
@@ -37,7 +37,7 @@ from bot.store.spool import Spool, SpooledRequest
 VERIFIED = "__verified__"
 _LOOKUP_SLOTS = ("lookup_purpose", "lookup_reference", "lookup_contact")
 # Blockers after which the visitor has already been told what to do; the result adds nothing.
-TOLD = ("waiting", "locked")
+TOLD = (Blocker.WAITING, Blocker.LOCKED)
 NO_MATCH = (
     "I couldn't match that code with those details. Please check both the reference code and the phone "
     "number or e-mail address you gave with the request, and try again."
@@ -129,10 +129,10 @@ class ValidateLookupForm(LimitedFormValidator):
             and pending.request.conversation_id == tracker.sender_id
         ):
             dispatcher.utter_message(text=_waiting_text(code))
-            return {"lookup_reference": None, "form_blocker": "waiting"}
+            return {"lookup_reference": None, "form_blocker": Blocker.WAITING.value}
         if locked:
             dispatcher.utter_message(text=_locked_text())
-            return {"lookup_reference": None, "form_blocker": "locked"}
+            return {"lookup_reference": None, "form_blocker": Blocker.LOCKED.value}
         # Known or not, the next question is the same: the contact details on the request.
         return {"lookup_reference": code}
 
@@ -153,13 +153,13 @@ class ValidateLookupForm(LimitedFormValidator):
             return {"lookup_contact": VERIFIED, "verified_reference": code, "form_failures": 0}
         if outcome is ContactCheck.LOCKED:
             dispatcher.utter_message(text=_locked_text())
-            return {"lookup_reference": None, "lookup_contact": None, "form_blocker": "locked"}
+            return {"lookup_reference": None, "lookup_contact": None, "form_blocker": Blocker.LOCKED.value}
         pending = _in_spool(code)
         if pending and matches_contact(
             given, pending.request.phone, pending.request.email, settings().phone_region
         ):
             dispatcher.utter_message(text=_waiting_text(code))
-            return {"lookup_reference": None, "lookup_contact": None, "form_blocker": "waiting"}
+            return {"lookup_reference": None, "lookup_contact": None, "form_blocker": Blocker.WAITING.value}
         # Ask for both again: the code may be the part that is wrong.
         failures = int(tracker.get_slot("form_failures") or 0) + 1
         if failures >= MAX_FAILURES:
@@ -167,7 +167,7 @@ class ValidateLookupForm(LimitedFormValidator):
                 "lookup_reference": None,
                 "lookup_contact": None,
                 "form_failures": 0,
-                "form_blocker": "stuck",
+                "form_blocker": Blocker.STUCK.value,
             }
         offer = f" {self.offer_help(tracker)[0]}" if failures == MAX_FAILURES - 1 else ""
         dispatcher.utter_message(text=NO_MATCH + offer)
