@@ -24,6 +24,9 @@ def test_postgresql_connections_are_bounded_and_own_choices_kept() -> None:
 async def test_a_database_error_fails_the_turn_instead_of_starting_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from bot import rasa_patches
+
+    rasa_patches.apply()  # as python -m bot.rasa_main does before any Rasa server starts
     store = FailFastSQLTrackerStore(Domain.empty(), dialect="sqlite", host=f"sqlite:///{tmp_path / 't.db'}")
     assert store.engine.pool._pre_ping  # connections broken by an outage are replaced, not used
     wrapped = FailSafeTrackerStore(store)  # as Rasa's agent wraps every tracker store
