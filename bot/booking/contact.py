@@ -97,11 +97,11 @@ def split_phone(value: str | None) -> tuple[str | None, str | None]:
     return main, extension or None
 
 
-def join_phone(main: str | None, extension: str | None) -> str | None:
-    """The slot-style value of a stored number and extension (the inverse of `split_phone`)."""
+def phone_with_extension(main: str | None, extension: str | None) -> str | None:
+    """A stored number as staff read it: "+16465550123 ext. 7" (None without a number)."""
     if not main:
         return None
-    return f"{main}{EXTENSION_MARK}{extension}" if extension else main
+    return f"{main} ext. {extension}" if extension else main
 
 
 def normalise_phone(text: str, region: str) -> str | None:

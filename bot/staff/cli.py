@@ -16,6 +16,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.booking.contact import phone_with_extension
 from bot.booking.patient import patient_label
 from bot.request_service import change_status
 from bot.retention import (
@@ -144,7 +145,7 @@ def cmd_show(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Text
             ("Status", r.status),
             ("Name", r.full_name),
             ("Patient", patient_label(r.patient_name, r.patient_relation) or "-"),
-            ("Phone", (f"{r.phone} ext. {r.phone_extension}" if r.phone_extension else r.phone) or "-"),
+            ("Phone", phone_with_extension(r.phone, r.phone_extension) or "-"),
             ("E-mail", r.email or "-"),
             ("Preferred date", r.preferred_date.isoformat() if r.preferred_date else "-"),
             ("Time of day", r.preferred_time or "-"),

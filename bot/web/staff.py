@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.booking.contact import phone_with_extension
 from bot.booking.patient import for_staff
 from bot.request_service import add_note, change_status
 from bot.staff.export import write_csv
@@ -245,11 +246,7 @@ async def request_list(request: Request, session: StaffSession, user: StaffUser)
                     "name": r.full_name,
                     # The patient staff call about, and who asked: "Patient: Rosa (mother) — requested by …"
                     "patient": for_staff(r.patient_name, r.patient_relation, r.full_name),
-                    "contact": (
-                        f"{r.phone} ext. {r.phone_extension}" if r.phone and r.phone_extension else r.phone
-                    )
-                    or r.email
-                    or "",
+                    "contact": phone_with_extension(r.phone, r.phone_extension) or r.email or "",
                     "date": r.preferred_date.isoformat() if r.preferred_date else "",
                     "time": r.preferred_time or "",
                     "reason": r.reason or "",
@@ -305,6 +302,7 @@ async def request_page(request: Request, session: StaffSession, user: StaffUser)
             "csrf": session.csrf_token(_secret(request)),
             "r": found,
             "patient": for_staff(found.patient_name, found.patient_relation, found.full_name),
+            "phone": phone_with_extension(found.phone, found.phone_extension),
             "history": status_history(db, found),
             "views": access_events(db, found),
             "moves": [m for m in STAFF_MOVES if m in ALLOWED_MOVES[found.status]],

@@ -13,10 +13,10 @@ from bot.booking.contact import (
     format_phone,
     implausible_name,
     is_stop_request,
-    join_phone,
     looks_like_question,
     normalise_email,
     normalise_phone,
+    phone_with_extension,
     split_phone,
 )
 
@@ -122,13 +122,13 @@ def test_find_phone_keeps_the_extension() -> None:
     assert find_phone("call me on 646.555.0123 please", "US") == "+16465550123"
 
 
-def test_split_and_join_phone() -> None:
+def test_split_phone_and_the_stored_number_as_staff_read_it() -> None:
     assert split_phone("+16465550123;ext=7") == ("+16465550123", "7")
     assert split_phone("+16465550123") == ("+16465550123", None)
     assert split_phone(None) == (None, None)
-    assert join_phone("+16465550123", "7") == "+16465550123;ext=7"
-    assert join_phone("+16465550123", None) == "+16465550123"
-    assert join_phone(None, "7") is None
+    assert phone_with_extension("+16465550123", "7") == "+16465550123 ext. 7"
+    assert phone_with_extension("+16465550123", None) == "+16465550123"
+    assert phone_with_extension(None, "7") is None
 
 
 def test_format_phone_shows_the_extension() -> None:
