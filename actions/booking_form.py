@@ -369,7 +369,7 @@ class ValidateAppointmentForm(RequestFormValidator):
         if patient and patient.name:
             return self.accept({"patient_name": patient.name, "patient_relation": patient.relation})
         name = None if implausible_name(text) else clean_name(_PATIENT_NAME_LEAD.sub("", text))
-        if name is None or read_patient(text):
+        if name is None or patient:
             relation = tracker.get_slot("patient_relation") or "patient"
             return self.reject(
                 dispatcher,

@@ -103,15 +103,14 @@ class ActionAnswerQuestions(Action):
             if entity.get("entity") == "topic" and f"utter_{entity.get('value')}" in responses
         ]
         unknown = any(topic.startswith("unknown/") for topic in topics)
+        # The booking buttons go on the last answer, outside a form, when no contact offer follows.
+        offer_buttons = not unknown and not tracker.active_loop.get("name")
         buttons: list[dict] = []
         for position, topic in enumerate(topics):
             response = responses[f"utter_{topic}"][0]
             buttons += [b for b in response.get("buttons") or [] if b not in buttons]
             last = position == len(topics) - 1
-            in_form = bool(tracker.active_loop.get("name"))
-            dispatcher.utter_message(
-                text=response["text"], buttons=buttons if last and not in_form and not unknown else []
-            )
+            dispatcher.utter_message(text=response["text"], buttons=buttons if last and offer_buttons else [])
         if unknown:
             await ActionOfferContact().run(dispatcher, tracker, domain)
         return []

@@ -113,9 +113,13 @@ def _value_after(text: str, match: re.Match[str]) -> str | None:
     return head or None
 
 
+def _plain(text: str) -> str:
+    return " ".join((text or "").replace("\u2019", "'").split())
+
+
 def read_correction(text: str, region: str = "US") -> Correction | None:
     """The correction a message makes, or None when it is an ordinary answer or question."""
-    plain = " ".join((text or "").replace("\u2019", "'").split())
+    plain = _plain(text)
     if not plain or plain.startswith("/") or len(plain) > 200:
         return None
     bare = _BARE_FIELDS.get(plain.lower().strip(" .!?"))
@@ -157,7 +161,7 @@ def announced_correction(text: str, region: str = "US") -> Correction | None:
     correction = read_correction(text, region)
     if correction is None:
         return None
-    plain = " ".join((text or "").replace("\u2019", "'").split())
+    plain = _plain(text)
     if _MARKER.search(plain) or _BARE_FIELDS.get(plain.lower().strip(" .!?")):
         return correction
     value = correction.value or ""
