@@ -103,6 +103,15 @@ def rss_kib(pid: int) -> int:
     return int(line.split()[1])
 
 
+def _pending(connection: socket.socket) -> bytes:
+    """What the server sent before it hung up, if the kernel still holds it."""
+    connection.settimeout(2)
+    try:
+        return connection.recv(65536)
+    except OSError:
+        return b""
+
+
 def post_huge(port: int, path: str, chunked: bool) -> tuple[bytes, int]:
     """POST a 400 MB body (chunked, or with its Content-Length) until the server answers or hangs up;
     returns the answer's head and how many body bytes the server let through."""
@@ -128,6 +137,7 @@ def post_huge(port: int, path: str, chunked: bool) -> tuple[bytes, int]:
                 try:
                     sent += connection.send(frame)
                 except (BrokenPipeError, ConnectionResetError):
+                    answer += _pending(connection)  # the refusal may have arrived as the send failed
                     break
     finally:
         connection.close()
