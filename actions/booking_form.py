@@ -34,7 +34,7 @@ from bot.booking.contact import (
 )
 from bot.booking.corrections import Correction, read_correction
 from bot.booking.dates import describe_date, read_preferred_date, read_time_of_day
-from bot.booking.patient import for_visitor, read_patient
+from bot.booking.patient import for_visitor, read_patient, says_only_patient
 from bot.booking.reasons import read_reason, reason_words
 from bot.booking.wording import SKIPPED
 from bot.safety import emergency_text, red_flag
@@ -240,21 +240,31 @@ class ValidateAppointmentForm(RequestFormValidator):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Any answer may also say who the appointment is for ("sciatica, it's for my son"): noted."""
+        """Any answer may also say who the appointment is for ("sciatica, it's for my son"): noted. A
+        message that says only that answers nothing: the open question is asked again, no failure."""
+        text, requested = latest_text(tracker), tracker.get_slot("requested_slot")
+        answerable = requested in self.form_slots(tracker, domain) and requested != "patient_name"
+        if answerable and says_only_patient(text):
+            return [SlotSet(requested, None), *self._note_patient(dispatcher, tracker, always=True)]
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        return [*events, *self._note_patient(dispatcher, tracker)]
+
+    def _note_patient(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, always: bool = False
+    ) -> list[EventType]:
         patient = read_patient(latest_text(tracker))
         if patient is None:
-            return events
+            return []
         noted = {"patient_relation": patient.relation}
         if patient.name:
             noted["patient_name"] = patient.name
         elif patient.relation != tracker.get_slot("patient_relation"):
             noted["patient_name"] = None  # another relation: the earlier patient's name is not theirs
-        if all(tracker.get_slot(slot) == value for slot, value in noted.items()):
-            return events
+        if not always and all(tracker.get_slot(slot) == value for slot, value in noted.items()):
+            return []
         shown = for_visitor(noted.get("patient_name", tracker.get_slot("patient_name")), patient.relation)
         dispatcher.utter_message(text=f"Noted: the appointment is for {shown}.")
-        return [*events, *(SlotSet(slot, value) for slot, value in noted.items())]
+        return [SlotSet(slot, value) for slot, value in noted.items()]
 
     def offer_help(self, tracker: Tracker) -> tuple[str, list[dict]]:
         return (

@@ -24,6 +24,8 @@ from actions.context import latest_text, settings
 from bot.booking.contact import affirms, denies
 from bot.safety import emergency_text
 
+REQUEST_FORMS = ("appointment_form", "callback_form")  # the forms whose request makes the practice call
+
 ARTICLE_AUTHOR = "Stefano Sinicropi"
 ARTICLE_TITLE = "Prolotherapy for Back Pain – Is it Effective?"
 _MISUNDERSTOOD = ("nlu_fallback", "out_of_scope")
@@ -71,11 +73,13 @@ class ActionOfferContact(Action):
         return "action_offer_contact"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        phone = settings().practice_phone
-        if tracker.active_loop.get("name"):
+        phone, form = settings().practice_phone, tracker.active_loop.get("name")
+        if form in REQUEST_FORMS:  # the request being made is the way forward: they will call
             dispatcher.utter_message(
                 text=f"The practice can answer that when they call you, or call them at {phone}."
             )
+        elif form:  # a status check or a cancellation: nobody calls because of it
+            dispatcher.utter_message(text=f"The practice can answer that: call them at {phone}.")
         else:
             dispatcher.utter_message(
                 text=f"The practice can answer that: call them at {phone}, or I can take a callback request "

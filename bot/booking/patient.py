@@ -61,6 +61,16 @@ _NOT_NAME = frozenset(
     }
 )
 MAX_NAME_WORDS = 4
+# What may surround "for my mother Rosa" in a message that says nothing else.
+_FILLER = frozenset(
+    {
+        *("it's", "its", "it", "is", "this", "that", "the", "appointment", "booking", "request", "visit"),
+        *("oh", "sorry", "actually", "btw", "also", "just", "so", "and", "by", "way", "well", "wait"),
+        *("i'm", "im", "i", "am", "we're", "making", "make", "want", "wanted", "to", "book", "asking"),
+        *("writing", "calling", "really", "not", "me", "a", "an", "of", "course", "forgot", "say", "said"),
+        *("no", "nope", "yes", "yeah"),  # "no, it's for my son" corrects who it is for
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -71,10 +81,11 @@ class Patient:
     name: str | None = None
 
 
-def _name_after(rest: str) -> str | None:
+def _name_span(rest: str) -> tuple[str | None, int]:
+    """The name that starts `rest`, and where it ends (0 when there is none)."""
     lead = _LEAD_IN.match(rest)
     if not lead:
-        return None  # "for my mother. She has …": no name follows
+        return None, 0  # "for my mother. She has …": no name follows
     position, words = lead.end(), []
     for match in _NAME_WORD.finditer(rest, position):
         word = match.group(0).rstrip(".")
@@ -85,12 +96,16 @@ def _name_after(rest: str) -> str | None:
         words.append(word)
         position = match.end()
     name = clean_name(" ".join(words)) if words else None
-    return None if name is None or implausible_name(name) else name
+    return (None, 0) if name is None or implausible_name(name) else (name, position)
+
+
+def _plain(text: str) -> str:
+    return " ".join((text or "").replace("\u2019", "'").split())
 
 
 def read_patient(text: str) -> Patient | None:
     """Who the visitor says the appointment is for, or None when it is (as far as we can tell) for them."""
-    plain = " ".join((text or "").replace("\u2019", "'").split())
+    plain = _plain(text)
     if not plain or plain.startswith("/") or len(plain) > 500:
         return None
     found = _FOR.search(plain)
@@ -99,7 +114,19 @@ def read_patient(text: str) -> Patient | None:
     relation = RELATIONS[found.group("relation").lower()]
     if found.group("possessive"):  # "for my dad's sciatica": for the dad, his name not given here
         return Patient(relation)
-    return Patient(relation, _name_after(plain[found.end() :]))
+    return Patient(relation, _name_span(plain[found.end() :])[0])
+
+
+def says_only_patient(text: str) -> bool:
+    """True when the message says who the appointment is for and nothing else ("oh, it's for my mom
+    Rosa"), so it answers no other question the form has open."""
+    plain = _plain(text)
+    found = _FOR.search(plain) if read_patient(plain) else None
+    if found is None:
+        return False
+    _, end = _name_span(plain[found.end() :])
+    rest = f"{plain[: found.start()]} {plain[found.end() + end :]}"
+    return all(word in _FILLER for word in re.findall(r"[\w'@]+", rest.lower()))
 
 
 def for_visitor(patient_name: str | None, relation: str | None) -> str | None:

@@ -48,6 +48,17 @@ async def test_offer_contact_inside_a_form_does_not_start_another(domain: dict) 
         dispatcher, make_tracker(intent="unknown", active_loop="appointment_form"), domain
     )
     assert "(555) 010-0101" in texts(dispatcher)[0]
+    assert "when they call you" in texts(dispatcher)[0]
+    assert not dispatcher.messages[0].get("buttons")
+
+
+async def test_offer_contact_while_checking_a_request_promises_no_call(domain: dict) -> None:
+    """A status check is no callback request: nobody is going to call because of it."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(intent="unknown", active_loop="lookup_form")
+    await ActionOfferContact().run(dispatcher, tracker, domain)
+    text = texts(dispatcher)[0]
+    assert "(555) 010-0101" in text and "call you" not in text, text
     assert not dispatcher.messages[0].get("buttons")
 
 

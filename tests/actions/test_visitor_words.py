@@ -248,3 +248,44 @@ async def test_switching_to_a_callback_forgets_the_patient(domain: dict) -> None
     assert slots["patient_relation"] is None
     assert slots["reason_text"] is None
     assert "full_name" not in slots
+
+
+@pytest.mark.parametrize(
+    ("requested", "earlier"),
+    [
+        ("phone", {"full_name": "Ana Lopez"}),
+        ("email", {"full_name": "Ana Lopez", "phone": "+12125550143"}),
+        ("preferred_date", {k: v for k, v in EARLIER.items() if not k.startswith("preferred_")}),
+        ("preferred_time", {k: v for k, v in EARLIER.items() if k != "preferred_time"}),
+        ("consent", {**EARLIER, "reason": "sciatica"}),
+    ],
+)
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("it's for my mother Rosa", "Rosa (your mother)"),
+        ("oh sorry, this is for my mom, Rosa", "Rosa (your mother)"),
+        ("the appointment is actually for my son", "your son"),
+    ],
+)
+async def test_saying_who_it_is_for_at_any_question_is_noted_without_a_rejection(
+    domain: dict, requested: str, earlier: dict, said: str, shown: str
+) -> None:
+    """Not an answer to the open question, so no "Please answer yes or no." and no failed answer."""
+    slots, dispatcher = await validate(domain, requested, said, form_failures=1, **earlier)
+    assert slots[requested] is None
+    assert slots.get("form_failures", 1) == 1  # neither counted nor reset
+    assert texts(dispatcher) == [f"Noted: the appointment is for {shown}."]
+
+
+async def test_an_answer_that_also_names_the_patient_is_taken_and_noted(domain: dict) -> None:
+    said = "212 555 0143, it's for my son"
+    slots, dispatcher = await validate(domain, "phone", said, full_name="Ana Lopez")
+    assert slots["phone"] == "+12125550143"
+    assert slots["patient_relation"] == "son"
+    assert texts(dispatcher) == ["Noted: the appointment is for your son."]
+    # "no, it's for my son" corrects who it is for; consent is then asked again, not taken as refused
+    slots, dispatcher = await validate(domain, "consent", "no, it's for my son", **EARLIER, reason="sciatica")
+    assert (slots["consent"], slots["patient_relation"]) == (None, "son")
+    assert "form_blocker" not in slots
+    assert texts(dispatcher) == ["Noted: the appointment is for your son."]

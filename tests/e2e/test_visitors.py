@@ -277,3 +277,43 @@ def test_an_appointment_for_someone_unnamed_asks_their_name(
         "sciatica",
         "sciatica down his left leg",
     )
+
+
+@pytest.mark.parametrize(
+    ("open_question", "said", "asked_again"),
+    [
+        ("consent", "it's for my mother Rosa", "keep these details"),
+        ("e-mail", "oh sorry, this is for my mom, Rosa", "e-mail"),
+    ],
+)
+def test_saying_who_it_is_for_at_another_question_is_noted_and_the_question_asked_again(
+    stack: Stack, stack_store: UnitOfWork, sender: str, open_question: str, said: str, asked_again: str
+) -> None:
+    day = next_open_day()
+    converse(stack, sender, "I'd like to book an appointment", "Ana Lopez", "212 555 0199")
+    if open_question == "consent":
+        converse(stack, sender, "skip", f"{day:%B} {day.day}", "morning", "sciatica")
+    reply = " ".join(converse(stack, sender, said))
+    assert "Noted: the appointment is for Rosa (your mother)." in reply, reply
+    assert "yes or no" not in reply and "doesn't look right" not in reply, reply
+    assert asked_again in reply, reply
+    if open_question == "e-mail":
+        converse(stack, sender, "skip", f"{day:%B} {day.day}", "morning", "sciatica")
+    review = " ".join(converse(stack, sender, "yes"))
+    assert "Rosa (your mother)" in review, review
+    assert find_code(" ".join(converse(stack, sender, "yes")))
+    [row] = rows_of(stack_store, sender)
+    assert (row.patient_name, row.patient_relation) == ("Rosa", "mother")
+
+
+def test_a_question_the_article_cannot_answer_during_a_status_check_promises_no_call(
+    stack: Stack, sender: str
+) -> None:
+    code = _booked_elsewhere(stack, sender)
+    other = f"{sender}-check"
+    assert "reference code" in " ".join(converse(stack, other, "what's the status of my request?"))
+    reply = " ".join(converse(stack, other, "how much does it cost?"))
+    assert "(555) 010-0101" in reply and "call you" not in reply, reply
+    assert "reference code" in reply, reply  # the open question again
+    reply = " ".join(converse(stack, other, code, "212 555 0199"))
+    assert code in reply and "understand" not in reply, reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.booking.patient import Patient, for_staff, for_visitor, read_patient
+from bot.booking.patient import Patient, for_staff, for_visitor, read_patient, says_only_patient
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,33 @@ def test_how_the_patient_is_shown() -> None:
     assert for_staff("Rosa", "mother", "Ana Lopez") == "Patient: Rosa (mother) — requested by Ana Lopez"
     assert for_staff(None, "son", "Ana Lopez") == "Patient: their son — requested by Ana Lopez"
     assert for_staff(None, None, "Ana Lopez") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it's for my mother Rosa",
+        "oh sorry, this is for my mom, Rosa",
+        "the appointment is actually for my son",
+        "no, it's for my dad",
+        "I'm booking for my wife Ana Lopez.",
+    ],
+)
+def test_a_message_that_only_says_who_it_is_for(text: str) -> None:
+    assert says_only_patient(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "212 555 0143, it's for my son",
+        "sciatica, booking for my dad",
+        "next tuesday for my mother",
+        "rosa@example.com for my mom",
+        "for my son who has sciatica",
+        "I hurt my back lifting my son",
+        "yes",
+    ],
+)
+def test_a_message_that_says_more(text: str) -> None:
+    assert not says_only_patient(text)
