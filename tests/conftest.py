@@ -14,10 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.bench.scripts import preferred_day
+from bot.ops.training import ensure_model
 from bot.settings import CHANNEL_SETTING_NAMES, get_settings, parse_hours
 from bot.store.db import UnitOfWork, create_database, drop_database, make_engine
 from bot.store.migrate import upgrade
-from bot.training import ensure_model
 
 # Settings every test sees, whatever the developer's .env or shell holds.
 TEST_ENV = {

@@ -170,7 +170,7 @@ def rasa_server_pid(root: int) -> int | None:
     """The `rasa run` process: `root` itself or one of its descendants."""
     for pid in [root, *descendants(root)]:
         argv = command_line(pid)
-        started = any(Path(arg).name == "rasa" for arg in argv[:2]) or "bot.rasa_main" in argv[:3]
+        started = any(Path(arg).name == "rasa" for arg in argv[:2]) or "bot.rasa" in argv[:3]
         if started and "run" in argv:
             return pid
     return None

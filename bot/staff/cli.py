@@ -18,8 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.booking.contact import phone_with_extension
 from bot.booking.patient import patient_label
-from bot.request_service import change_status
-from bot.retention import (
+from bot.ops.retention import (
     StoreUnavailable,
     compact_sqlite,
     count_conversations,
@@ -28,6 +27,7 @@ from bot.retention import (
     spool_files_to_purge,
     tracker_engine,
 )
+from bot.request_service import change_status
 from bot.settings import SettingsError, get_settings
 from bot.staff.export import write_csv
 from bot.staff.passwords import hash_password, password_problem

@@ -28,11 +28,12 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.channels.choices import as_typed
-from bot.notify import deliver_due_emails
+from bot.connectors.choices import as_typed
+from bot.notifications.email import deliver_due_emails
+from bot.notifications.webhook_events import deliver_due_webhooks
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error, make_engine
-from bot.web import api, channels, staff
+from bot.web import api, provider_webhooks, staff
 from bot.web.body_limit import BodyLimit
 from bot.web.limits import RateLimiter, client_network
 from bot.web.tokens import (
@@ -43,7 +44,6 @@ from bot.web.tokens import (
     token_expired,
     token_for,
 )
-from bot.webhooks import deliver_due_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 MAX_MESSAGE_LENGTH = 1000
 MAX_BODY_BYTES = 8_192
 # Bodies over these are refused before they are read (BodyLimit); deploy/nginx.conf allows the largest.
-BODY_LIMITS = (("/chat", MAX_BODY_BYTES), ("/webhooks/", channels.MAX_BODY_BYTES))
+BODY_LIMITS = (("/chat", MAX_BODY_BYTES), ("/webhooks/", provider_webhooks.MAX_BODY_BYTES))
 DEFAULT_BODY_LIMIT = 64 * 1024
 RASA_TIMEOUT_S = 10.0
 TOKEN_HEADER = "X-Conversation-Token"
@@ -380,7 +380,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             Route("/staff.css", _static("staff.css", "text/css")),
             *staff.routes,
             *api.routes,
-            *channels.routes,
+            *provider_webhooks.routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

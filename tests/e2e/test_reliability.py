@@ -43,7 +43,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 STOPS_WITHIN_S = 30
 SERVICES = {  # how each child of the launcher is recognised in its command line
     "Rasa server": " run --model ",
-    "action server": "-m bot.action_server",
+    "action server": "-m bot.rasa.action_server",
     "web server": "-m bot.web",
 }
 

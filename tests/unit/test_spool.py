@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-import bot.action_server
+import bot.rasa.action_server
 import bot.store.spool
 from bot.launcher import action_server_command
 from bot.request_service import drain, is_outage
@@ -302,8 +302,8 @@ async def test_the_action_server_drains_at_start_and_then_again_despite_errors(
         if len(passes) == 1:
             raise RuntimeError("one bad pass")
 
-    monkeypatch.setattr(bot.action_server, "drain_once", flaky_pass)
-    job = asyncio.create_task(bot.action_server.drain_forever(interval_s=0.05))
+    monkeypatch.setattr(bot.rasa.action_server, "drain_once", flaky_pass)
+    job = asyncio.create_task(bot.rasa.action_server.drain_forever(interval_s=0.05))
     await asyncio.sleep(0.3)
     job.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -313,5 +313,5 @@ async def test_the_action_server_drains_at_start_and_then_again_despite_errors(
 
 def test_the_launcher_runs_the_action_server_with_the_drain() -> None:
     command = action_server_command(get_settings())
-    assert command[1:3] == ["-m", "bot.action_server"]
+    assert command[1:3] == ["-m", "bot.rasa.action_server"]
     assert command[-2:] == ["--port", str(get_settings().action_port)]

@@ -1,6 +1,6 @@
 """The action server: rasa_sdk's app plus a background job that drains the local request spool.
 
-`python -m bot.action_server --port N` runs what `python -m rasa_sdk --actions actions` runs (same
+`python -m bot.rasa.action_server --port N` runs what `python -m rasa_sdk --actions actions` runs (same
 app, same logging options, SANIC_HOST as the interface, auto-reload off), and in the same process
 stores requests kept in the spool while the appointment database was down, once it answers again.
 Only Rasa may run actions: every route but `/health` needs the shared secret Rasa sends from
@@ -105,7 +105,7 @@ def build_app(actions: str = ACTIONS_PACKAGE, cors_origins: object = None) -> Sa
 
 def parser() -> argparse.ArgumentParser:
     parsed = create_argument_parser()
-    parsed.prog = "python -m bot.action_server"
+    parsed.prog = "python -m bot.rasa.action_server"
     parsed.set_defaults(actions=ACTIONS_PACKAGE)
     return parsed
 

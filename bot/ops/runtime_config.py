@@ -17,15 +17,15 @@ from typing import Any
 
 import yaml
 
-from bot.channels.verify import telegram_secret_token
 from bot.settings import ROOT, VAR_DIR, Settings
+from bot.web.signatures import telegram_secret_token
 
 RUNTIME_DIR = VAR_DIR / "rasa"
 KEEP_S = 24 * 3600
-TWILIO_CONNECTOR = "bot.channels.twilio.NumberedTwilioInput"
-TELEGRAM_CONNECTOR = "bot.channels.telegram.SecretTokenTelegramInput"
-SLACK_CONNECTOR = "bot.channels.namespace.NamespacedSlackInput"
-FACEBOOK_CONNECTOR = "bot.channels.namespace.NamespacedFacebookInput"
+TWILIO_CONNECTOR = "bot.connectors.twilio.NumberedTwilioInput"
+TELEGRAM_CONNECTOR = "bot.connectors.telegram.SecretTokenTelegramInput"
+SLACK_CONNECTOR = "bot.connectors.namespace.NamespacedSlackInput"
+FACEBOOK_CONNECTOR = "bot.connectors.namespace.NamespacedFacebookInput"
 
 
 def _load(name: str) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 
-from bot.channels.choices import as_typed
-from bot.channels.namespace import namespaced
-from bot.channels.twilio import offered_buttons
+from bot.connectors.choices import as_typed
+from bot.connectors.namespace import namespaced
+from bot.connectors.twilio import offered_buttons
 from bot.settings import get_settings
 from bot.web.limits import RateLimiter
 from bot.web.tokens import mac
