@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 import bot.rasa
-from bot.ops.runtime_config import write_runtime_files
+from bot.ops.runtime_config import rasa_environment, write_runtime_files
 from bot.ops.training import ensure_model, model_path
 from bot.settings import ROOT, VAR_DIR, Settings, SettingsError, get_settings
 from bot.store.migrate import upgrade
@@ -53,7 +53,7 @@ class Service:
 def child_environment(settings: Settings) -> dict[str, str]:
     """The environment for Rasa and the action server, with everything endpoints.yml needs."""
     env = dict(os.environ)
-    env.update(settings.rasa_environment())
+    env.update(rasa_environment(settings))
     env.update(
         {
             "SANIC_HOST": settings.internal_host,  # rasa_sdk binds here; only bot.web faces the public

@@ -86,7 +86,7 @@ async def submit(uow: UnitOfWork, settings: Settings, new: NewRequest) -> Submit
     problems = new.problems()
     if problems:
         raise InvalidRequest("; ".join(problems))
-    spool = Spool(settings.local_outbox_dir)
+    spool = Spool(settings.spool_dir)
     if pending := await asyncio.to_thread(spool.find, new.idempotency_key or ""):  # a retry, still down
         logger.info("%s request %s already waiting in the spool", new.kind, pending.reference)
         return Submitted(pending.reference, spooled=True)

@@ -30,6 +30,7 @@ from typing import Any
 from bot.bench.scripts import BOOKING, FAQ, our_conversations
 from bot.bench.servers import spawn, stack_environment
 from bot.bench.stats import percentile
+from bot.ops.runtime_config import rasa_environment
 from bot.ops.training import model_path
 from bot.settings import ROOT, load_settings
 
@@ -147,7 +148,7 @@ async def profile(rounds: int, dump: Path | None) -> list[Variant]:
     env = stack_environment(tmp)
     os.environ.update(env)
     settings = load_settings(env)
-    os.environ.update(settings.rasa_environment())
+    os.environ.update(rasa_environment(settings))
     migrate(settings)
     actions = spawn("action server", action_server_command(settings), ROOT, child_environment(settings), tmp)
     clock, state = Clock(), {"cached_validator": False}

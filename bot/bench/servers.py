@@ -71,7 +71,7 @@ def stack_environment(tmp: Path, **values: str) -> dict[str, str]:
         "WEB_HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{tmp / 'appointments.db'}",
         "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}",
-        "LOCAL_OUTBOX_DIR": str(tmp / "outbox"),
+        "SPOOL_DIR": str(tmp / "outbox"),
         # Many simulated visitors come from this one address; bot.web believes their X-Forwarded-For.
         "TRUSTED_PROXIES": "127.0.0.1",
     }

@@ -183,7 +183,7 @@ def cmd_purge(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Tex
     """Count everything first (both databases must answer, or nothing is deleted), record the plan,
     then delete: the appointment store, the tracker store, the spool."""
     cutoff = datetime.now(timezone.utc) - timedelta(days=args.older_than)
-    spool = Spool(args.settings.local_outbox_dir)
+    spool = Spool(args.settings.spool_dir)
     tracker = tracker_engine(args.settings.tracker_database_url)
     try:
         try:

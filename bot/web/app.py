@@ -35,7 +35,8 @@ from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error, make_engine
 from bot.web import api, provider_webhooks, staff
 from bot.web.body_limit import BodyLimit
-from bot.web.limits import RateLimiter, client_network
+from bot.web.limits import RateLimiter, client_network, is_trusted_proxy
+from bot.web.secret_key import secret_key
 from bot.web.tokens import (
     conversation_of,
     new_conversation,
@@ -172,11 +173,11 @@ class Proxy:
         (what lies further left, the client could have written itself)."""
         host = request.client.host if request.client else "unknown"
         forwarded = request.headers.get("x-forwarded-for")
-        if not forwarded or not self.settings.is_trusted_proxy(host):
+        if not forwarded or not is_trusted_proxy(self.settings.trusted_proxies, host):
             return host
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         for hop in reversed(hops):
-            if not self.settings.is_trusted_proxy(hop):
+            if not is_trusted_proxy(self.settings.trusted_proxies, hop):
                 return hop
         return hops[0] if hops else host
 
@@ -328,7 +329,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
     """The web app; `transport` lets tests stand in for Rasa without a server."""
     proxy = Proxy(
         settings=settings,
-        secret=settings.resolved_secret_key(),
+        secret=secret_key(settings),
         per_conversation=RateLimiter(limit=20, window_s=60),
         per_client=RateLimiter(limit=60, window_s=60),
     )

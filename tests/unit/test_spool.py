@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -160,11 +161,29 @@ def test_removing_forgets_the_entry_once(spool: Spool) -> None:
 
 
 def test_the_setting_defaults_to_var_and_reads_relative_paths_from_the_root() -> None:
-    assert load_settings(TEST_ENV).local_outbox_dir == VAR_DIR / "outbox" / "requests"
-    assert load_settings({**TEST_ENV, "LOCAL_OUTBOX_DIR": "spool/x"}).local_outbox_dir == ROOT / "spool/x"
-    assert load_settings({**TEST_ENV, "LOCAL_OUTBOX_DIR": "/srv/spool"}).local_outbox_dir == Path(
-        "/srv/spool"
-    )
+    assert load_settings(TEST_ENV).spool_dir == VAR_DIR / "outbox" / "requests"
+    assert load_settings({**TEST_ENV, "SPOOL_DIR": "spool/x"}).spool_dir == ROOT / "spool/x"
+    assert load_settings({**TEST_ENV, "SPOOL_DIR": "/srv/spool"}).spool_dir == Path("/srv/spool")
+
+
+def test_the_new_name_is_read_without_a_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_settings({**TEST_ENV, "SPOOL_DIR": "/srv/spool"}).spool_dir == Path("/srv/spool")
+
+
+def test_the_old_name_still_works_and_warns_naming_the_new_one() -> None:
+    with pytest.warns(FutureWarning, match="SPOOL_DIR") as caught:
+        settings = load_settings({**TEST_ENV, "LOCAL_OUTBOX_DIR": "/srv/old"})
+    assert settings.spool_dir == Path("/srv/old")
+    assert len(caught) == 1 and "LOCAL_OUTBOX_DIR" in str(caught[0].message)
+
+
+def test_the_new_name_wins_when_both_are_set() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        settings = load_settings({**TEST_ENV, "SPOOL_DIR": "/srv/new", "LOCAL_OUTBOX_DIR": "/srv/old"})
+    assert settings.spool_dir == Path("/srv/new")
 
 
 # --- the drain ----------------------------------------------------------------------------------------
