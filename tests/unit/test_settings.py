@@ -241,6 +241,7 @@ def test_env_example_documents_every_setting_and_loads_as_is() -> None:
         "INTERNAL_HOST",
         "ACTION_SERVER_URL",
         "LOCK_STORE_URL",
+        "SPOOL_DIR",
         *CHANNEL_SETTING_NAMES,
     ):
         assert name in text, f"{name} is not documented in .env.example"
