@@ -15,7 +15,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TF_CPP_MIN_LOG_LEVEL=2
 
 # Not /app: Rasa's Helm chart mounts its own endpoints.yml and credentials.yml over /app/*.yml, and
-# the launcher builds Rasa's runtime files from the project's own (bot/runtime_config.py).
+# the launcher builds Rasa's runtime files from the project's own (bot/ops/runtime_config.py).
 WORKDIR /srv/assistant
 
 # The Makefile's install recipe, step for step: a venv, pip 24.2, the fully pinned lock, then the

@@ -80,7 +80,7 @@ lock:
 	rc=$$?; rm -rf $$tmp; exit $$rc
 
 eval: $(STAMP)
-	$(PY) -m bot.evaluation
+	$(PY) -m bot.ops.evaluation
 
 bench: $(STAMP)
 	$(PY) -m bot.bench

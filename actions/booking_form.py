@@ -37,7 +37,7 @@ from bot.booking.dates import describe_date, read_preferred_date, read_time_of_d
 from bot.booking.patient import for_visitor, read_patient, says_only_patient
 from bot.booking.reasons import read_reason, reason_words
 from bot.booking.wording import SKIPPED
-from bot.safety import emergency_text, red_flag
+from bot.conversation.safety import emergency_text, red_flag
 
 # Intents that interrupt a form to be answered (the form then resumes); red flags never count as answers.
 _SPOKEN = {

@@ -75,7 +75,7 @@ def _waiting_text(code: str) -> str:
 def _in_spool(code: str) -> SpooledRequest | None:
     """Taken while the database was down and not stored yet (see bot.request_service.submit)."""
     return next(
-        (entry for _, entry in Spool(settings().local_outbox_dir).entries() if entry.reference == code), None
+        (entry for _, entry in Spool(settings().spool_dir).entries() if entry.reference == code), None
     )
 
 

@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions.booking import clear_form, review_pending
 from actions.context import latest_text, settings
 from bot.booking.contact import affirms, denies
-from bot.safety import emergency_text
+from bot.conversation.safety import emergency_text
 
 REQUEST_FORMS = ("appointment_form", "callback_form")  # the forms whose request makes the practice call
 
@@ -92,7 +92,7 @@ class ActionOfferContact(Action):
 class ActionAnswerQuestions(Action):
     """Several questions in one message: the article's answer or the honest "don't know" for each.
 
-    The parts come as `topic` entities (bot.nlu.QuestionSplitter), in the order they were asked. One
+    The parts come as `topic` entities (bot.rasa.nlu.QuestionSplitter), in the order they were asked. One
     offer of the practice's phone follows when any part is something the article does not say.
     """
 

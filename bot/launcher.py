@@ -26,15 +26,15 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import rasa_main
-from bot.runtime_config import write_runtime_files
+import bot.rasa
+from bot.ops.runtime_config import rasa_environment, write_runtime_files
+from bot.ops.training import ensure_model, model_path
 from bot.settings import ROOT, VAR_DIR, Settings, SettingsError, get_settings
 from bot.store.migrate import upgrade
-from bot.training import ensure_model, model_path
 
 STARTUP_TIMEOUT_S = 180
 STOP_TIMEOUT_S = 15
-RASA_LOGGING_CONFIG = ROOT / "bot" / "rasa_logging.yml"
+RASA_LOGGING_CONFIG = ROOT / "bot" / "rasa" / "logging.yml"
 ROLES = ("actions", "rasa", "web")
 
 
@@ -53,7 +53,7 @@ class Service:
 def child_environment(settings: Settings) -> dict[str, str]:
     """The environment for Rasa and the action server, with everything endpoints.yml needs."""
     env = dict(os.environ)
-    env.update(settings.rasa_environment())
+    env.update(rasa_environment(settings))
     env.update(
         {
             "SANIC_HOST": settings.internal_host,  # rasa_sdk binds here; only bot.web faces the public
@@ -96,12 +96,12 @@ def answers(url: str) -> bool:
 
 def action_server_command(settings: Settings) -> list[str]:
     """rasa_sdk's server plus the job that stores requests spooled while the database was down."""
-    return [sys.executable, "-m", "bot.action_server", "--port", str(settings.action_port)]
+    return [sys.executable, "-m", "bot.rasa.action_server", "--port", str(settings.action_port)]
 
 
 def rasa_command(settings: Settings, model: Path) -> list[str]:
     endpoints, credentials = write_runtime_files(settings)
-    command = rasa_main.command(
+    command = bot.rasa.command(
         "run",
         "--model",
         str(model),
@@ -290,7 +290,7 @@ def serve(settings: Settings, role: str) -> int:
 
 
 def shell_command(model: Path) -> list[str]:
-    return rasa_main.command("shell", "--model", str(model), "--endpoints", "endpoints.yml")
+    return bot.rasa.command("shell", "--model", str(model), "--endpoints", "endpoints.yml")
 
 
 def shell(settings: Settings) -> int:

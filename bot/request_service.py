@@ -19,8 +19,9 @@ from enum import Enum
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from bot import notify, webhooks
 from bot.booking.contact import find_email, find_phone, normalise_email, normalise_phone, split_phone
+from bot.notifications import email as staff_email
+from bot.notifications import webhook_events
 from bot.settings import Settings
 from bot.store import contact_checks
 from bot.store import requests as store
@@ -42,9 +43,9 @@ STORE_TIME_LIMIT_S = 4.0
 def _announce(
     session: Session, settings: Settings, request: AppointmentRequest, event: str, *, email_staff: bool
 ) -> None:
-    webhooks.announce(session, settings, request, event)
+    webhook_events.announce(session, settings, request, event)
     if email_staff:
-        notify.announce(session, settings, request, event)
+        staff_email.announce(session, settings, request, event)
 
 
 # --- new requests ---------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ async def submit(uow: UnitOfWork, settings: Settings, new: NewRequest) -> Submit
     problems = new.problems()
     if problems:
         raise InvalidRequest("; ".join(problems))
-    spool = Spool(settings.local_outbox_dir)
+    spool = Spool(settings.spool_dir)
     if pending := await asyncio.to_thread(spool.find, new.idempotency_key or ""):  # a retry, still down
         logger.info("%s request %s already waiting in the spool", new.kind, pending.reference)
         return Submitted(pending.reference, spooled=True)

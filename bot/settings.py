@@ -6,16 +6,13 @@ Every process (launcher, action server, staff CLI, tests) calls `get_settings()`
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import re
-import secrets
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time
 from functools import lru_cache
-from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,10 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from dotenv import load_dotenv
 
+from bot.booking.hours import HoursError, OpeningHours, parse_hours
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
 
-_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _DB_SCHEMES = ("sqlite", "postgresql")
 _PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
 
@@ -49,25 +47,6 @@ def _weak(secret: str) -> bool:
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable and fits on one line."""
-
-
-@dataclass(frozen=True)
-class OpeningHours:
-    """Open weekdays (0 = Monday) and the daily window in which the practice takes visits."""
-
-    days: frozenset[int]
-    opens: time
-    closes: time
-
-    def is_open_on(self, weekday: int) -> bool:
-        return weekday in self.days
-
-    def describe_days(self) -> str:
-        names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-        ordered = sorted(self.days)
-        if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
-            return f"{names[ordered[0]]} to {names[ordered[-1]]}"
-        return ", ".join(names[d] for d in ordered)
 
 
 @dataclass(frozen=True)
@@ -152,7 +131,7 @@ class Settings:
     practice_hours_text: str
     practice_timezone: ZoneInfo
     phone_region: str
-    secret_key: str | None
+    secret_key: str | None  # generated into var/ in development when unset (bot.web.secret_key)
     widget_allowed_origins: tuple[str, ...]
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
     notify_webhook_url: str | None
@@ -163,51 +142,12 @@ class Settings:
     action_server_url: str = ""
     lock_store: LockStoreSettings | None = None
     channels: ChannelSettings = ChannelSettings()
-    local_outbox_dir: Path = VAR_DIR / "outbox" / "requests"
-    action_server_token: str | None = None  # derived from SECRET_KEY when unset (not in production)
-
-    def is_trusted_proxy(self, host: str) -> bool:
-        try:
-            address = ip_address(host)
-        except ValueError:
-            return False
-        return any(address in network for network in self.trusted_proxies)
+    spool_dir: Path = VAR_DIR / "outbox" / "requests"
+    action_server_token: str | None = None  # derived from SECRET_KEY when unset (bot.ops.runtime_config)
 
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
-
-    def rasa_environment(self) -> dict[str, str]:
-        """Variables that `endpoints.yml` and `credentials.yml` reference.
-
-        Rasa substitutes `${VAR}` itself but never reads `.env` and has no defaults, so whoever
-        starts Rasa exports these (defaults included).
-        """
-        return {
-            "ACTION_SERVER_URL": self.action_server_url,
-            "TRACKER_DATABASE_URL": self.tracker_database_url,
-            "TRACKER_DB_DIALECT": db_dialect(self.tracker_database_url),
-            "ACTION_SERVER_TOKEN": self.resolved_action_server_token(),
-        }
-
-    def resolved_action_server_token(self) -> str:
-        """The secret Rasa sends the action server in `X-Action-Server-Token`: configured (required in
-        production), else derived from the secret key, so development needs no extra setting."""
-        if self.action_server_token:
-            return self.action_server_token
-        key = self.resolved_secret_key().encode()
-        return hmac.new(key, b"action-server-token", hashlib.sha256).hexdigest()
-
-    def resolved_secret_key(self) -> str:
-        """The configured key, or in development one generated once into `var/`."""
-        if self.secret_key:
-            return self.secret_key
-        path = VAR_DIR / "secret_key"
-        if not path.exists():
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
 
 
 def db_dialect(url: str) -> str:
@@ -246,26 +186,23 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def parse_hours(text: str) -> OpeningHours:
-    """Parse `Mon-Fri 08:00-17:00` (days as a range or a comma list, then the daily window)."""
-    match = re.fullmatch(r"\s*([A-Za-z,\- ]+?)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
-    if not match:
-        raise SettingsError(f"PRACTICE_HOURS: '{text}' is not like 'Mon-Fri 08:00-17:00'")
-    days: set[int] = set()
-    for part in match.group(1).replace(" ", "").lower().split(","):
-        ends = part.split("-")
-        if len(ends) > 2 or any(end[:3] not in _DAYS for end in ends):
-            raise SettingsError(f"PRACTICE_HOURS: unknown day '{part}' in '{text}'")
-        first, last = _DAYS.index(ends[0][:3]), _DAYS.index(ends[-1][:3])
-        days.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)])
-    h1, m1, h2, m2 = (int(g) for g in match.group(2, 3, 4, 5))
+def _hours(text: str) -> OpeningHours:
     try:
-        opens, closes = time(h1, m1), time(h2, m2)
-    except ValueError:
-        raise SettingsError(f"PRACTICE_HOURS: '{text}' has an impossible time") from None
-    if opens >= closes:
-        raise SettingsError(f"PRACTICE_HOURS: opening time must be before closing time in '{text}'")
-    return OpeningHours(frozenset(days), opens, closes)
+        return parse_hours(text)
+    except HoursError as error:
+        raise SettingsError(f"PRACTICE_HOURS: {error}") from None
+
+
+def _spool_variable(env: Mapping[str, str]) -> str:
+    """SPOOL_DIR, or the name it had before (LOCAL_OUTBOX_DIR), with a warning, when only that is set."""
+    if env.get("SPOOL_DIR", "").strip() or not env.get("LOCAL_OUTBOX_DIR", "").strip():
+        return "SPOOL_DIR"
+    warnings.warn(
+        "LOCAL_OUTBOX_DIR is now called SPOOL_DIR: rename it (the old name still works)",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return "LOCAL_OUTBOX_DIR"
 
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -356,7 +293,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         practice_name=env.get("PRACTICE_NAME", "").strip() or "Our Spine Practice",
         practice_phone=env.get("PRACTICE_PHONE", "").strip() or "(555) 010-0000",
         practice_email=practice_email,
-        practice_hours=parse_hours(hours_text),
+        practice_hours=_hours(hours_text),
         practice_hours_text=hours_text,
         practice_timezone=timezone,
         phone_region=region,
@@ -371,7 +308,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         action_server_url=action_server_url,
         lock_store=_lock_store(_optional(env, "LOCK_STORE_URL")),
         channels=channels,
-        local_outbox_dir=_local_path(env, "LOCAL_OUTBOX_DIR", "var/outbox/requests"),
+        spool_dir=_local_path(env, _spool_variable(env), "var/outbox/requests"),
         action_server_token=action_server_token,
     )
 

@@ -14,10 +14,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.bench.scripts import preferred_day
-from bot.settings import CHANNEL_SETTING_NAMES, get_settings, parse_hours
+from bot.booking.hours import parse_hours
+from bot.ops.training import ensure_model
+from bot.settings import CHANNEL_SETTING_NAMES, get_settings
 from bot.store.db import UnitOfWork, create_database, drop_database, make_engine
 from bot.store.migrate import upgrade
-from bot.training import ensure_model
 
 # Settings every test sees, whatever the developer's .env or shell holds.
 TEST_ENV = {
@@ -55,7 +56,8 @@ SETTING_NAMES = (
     "ACTION_SERVER_URL",
     "LOCK_STORE_URL",
     "ACTION_SERVER_TOKEN",
-    "LOCAL_OUTBOX_DIR",
+    "SPOOL_DIR",
+    "LOCAL_OUTBOX_DIR",  # its old name, still read
     *CHANNEL_SETTING_NAMES,
 )
 
@@ -74,7 +76,7 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.db'}")
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
-    monkeypatch.setenv("LOCAL_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("SPOOL_DIR", str(tmp_path / "outbox"))
     monkeypatch.setattr("bot.settings.load_dotenv", lambda *a, **k: False)
     get_settings.cache_clear()
     yield

@@ -30,8 +30,9 @@ from typing import Any
 from bot.bench.scripts import BOOKING, FAQ, our_conversations
 from bot.bench.servers import spawn, stack_environment
 from bot.bench.stats import percentile
+from bot.ops.runtime_config import rasa_environment
+from bot.ops.training import model_path
 from bot.settings import ROOT, load_settings
-from bot.training import model_path
 
 PARTS = ("nlu", "action server", "validation", "tracker store")
 
@@ -85,14 +86,14 @@ def _instrument(clock: Clock, state: dict[str, bool]) -> None:
     from rasa.core.processor import MessageProcessor
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot import rasa_patches
+    from bot.rasa import patches
 
     MessageProcessor.parse_message = clock.around("nlu", MessageProcessor.parse_message)
     EndpointConfig.request = clock.around("action server", EndpointConfig.request)
     spec = RemoteAction.action_response_format_spec()
     built_once = jsonschema.validators.validator_for(spec)(spec)
-    rasa_patches.apply()  # first, so the agents loaded below leave the wrapper in place
-    per_call = rasa_patches.RASA_VALIDATE
+    patches.apply()  # first, so the agents loaded below leave the wrapper in place
+    per_call = patches.RASA_VALIDATE
 
     def validate(self: RemoteAction, result: dict[str, Any]) -> bool:
         began = time.perf_counter()
@@ -147,7 +148,7 @@ async def profile(rounds: int, dump: Path | None) -> list[Variant]:
     env = stack_environment(tmp)
     os.environ.update(env)
     settings = load_settings(env)
-    os.environ.update(settings.rasa_environment())
+    os.environ.update(rasa_environment(settings))
     migrate(settings)
     actions = spawn("action server", action_server_command(settings), ROOT, child_environment(settings), tmp)
     clock, state = Clock(), {"cached_validator": False}

@@ -37,9 +37,9 @@ from bot.bench.servers import (
     timed,
 )
 from bot.bench.stats import CHAT, OURS, REPLICAS, REST, STOCK, Bench, Level, Resources, merge
+from bot.ops.training import model_path, rasa_executable
 from bot.settings import ROOT, load_settings
 from bot.store.db import create_database, drop_database
-from bot.training import model_path, rasa_executable
 
 START_TIMEOUT_S = 300
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

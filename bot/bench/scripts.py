@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.booking.dates import next_open_day
-from bot.settings import OpeningHours
+from bot.booking.hours import OpeningHours
 
 FAQ = "faq"
 BOOKING = "booking"

@@ -71,7 +71,7 @@ def stack_environment(tmp: Path, **values: str) -> dict[str, str]:
         "WEB_HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{tmp / 'appointments.db'}",
         "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}",
-        "LOCAL_OUTBOX_DIR": str(tmp / "outbox"),
+        "SPOOL_DIR": str(tmp / "outbox"),
         # Many simulated visitors come from this one address; bot.web believes their X-Forwarded-For.
         "TRUSTED_PROXIES": "127.0.0.1",
     }
@@ -170,7 +170,7 @@ def rasa_server_pid(root: int) -> int | None:
     """The `rasa run` process: `root` itself or one of its descendants."""
     for pid in [root, *descendants(root)]:
         argv = command_line(pid)
-        started = any(Path(arg).name == "rasa" for arg in argv[:2]) or "bot.rasa_main" in argv[:3]
+        started = any(Path(arg).name == "rasa" for arg in argv[:2]) or "bot.rasa" in argv[:3]
         if started and "run" in argv:
             return pid
     return None

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 import parsedatetime
 from parsedatetime.context import pdtContext
 
-from bot.settings import OpeningHours
+from bot.booking.hours import OpeningHours
 
 MAX_DAYS_AHEAD = 183  # about six months
 _PDT_DAY, _PDT_WEEK = pdtContext.ACU_DAY, pdtContext.ACU_WEEK

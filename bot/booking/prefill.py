@@ -12,9 +12,9 @@ import re
 from datetime import datetime
 
 from bot.booking.dates import read_preferred_date, read_time_of_day
+from bot.booking.hours import OpeningHours
 from bot.booking.patient import read_patient
 from bot.booking.reasons import CONDITIONS, read_reason, reason_words
-from bot.settings import OpeningHours
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _WEEKDAY = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?"

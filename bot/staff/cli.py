@@ -18,8 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.booking.contact import phone_with_extension
 from bot.booking.patient import patient_label
-from bot.request_service import change_status
-from bot.retention import (
+from bot.ops.retention import (
     StoreUnavailable,
     compact_sqlite,
     count_conversations,
@@ -28,6 +27,7 @@ from bot.retention import (
     spool_files_to_purge,
     tracker_engine,
 )
+from bot.request_service import change_status
 from bot.settings import SettingsError, get_settings
 from bot.staff.export import write_csv
 from bot.staff.passwords import hash_password, password_problem
@@ -183,7 +183,7 @@ def cmd_purge(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Tex
     """Count everything first (both databases must answer, or nothing is deleted), record the plan,
     then delete: the appointment store, the tracker store, the spool."""
     cutoff = datetime.now(timezone.utc) - timedelta(days=args.older_than)
-    spool = Spool(args.settings.local_outbox_dir)
+    spool = Spool(args.settings.spool_dir)
     tracker = tracker_engine(args.settings.tracker_database_url)
     try:
         try:

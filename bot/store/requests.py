@@ -344,7 +344,7 @@ def purge_older_than(session: Session, cutoff: datetime) -> PurgeCounts:
     logins and staff sessions last used before it.
 
     The records of earlier purges stay (they hold no patient data). Conversations live in Rasa's
-    tracker store, which `bot.retention` cleans.
+    tracker store, which `bot.ops.retention` cleans.
     """
     counts = count_older_than(session, cutoff)
     # Exports recorded before the search text was left out of access events: keep only the count.

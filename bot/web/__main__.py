@@ -6,7 +6,7 @@ import sys
 
 import uvicorn
 
-from bot.log_privacy import uvicorn_log_config
+from bot.ops.log_privacy import uvicorn_log_config
 from bot.settings import SettingsError, get_settings
 from bot.web.app import create_app
 

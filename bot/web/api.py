@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.notifications.webhook_events import request_data
 from bot.store.requests import RequestFilter, get_request, search_requests
 from bot.store.schema import STATUSES
 from bot.store.staff import api_key_name, record_access
-from bot.webhooks import request_data
 
 MAX_PER_PAGE = 100
 

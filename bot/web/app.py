@@ -28,13 +28,15 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.channels.choices import as_typed
-from bot.notify import deliver_due_emails
+from bot.connectors.choices import as_typed
+from bot.notifications.email import deliver_due_emails
+from bot.notifications.webhook_events import deliver_due_webhooks
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error, make_engine
-from bot.web import api, channels, staff
+from bot.web import api, provider_webhooks, staff
 from bot.web.body_limit import BodyLimit
-from bot.web.limits import RateLimiter, client_network
+from bot.web.limits import RateLimiter, client_network, is_trusted_proxy
+from bot.web.secret_key import secret_key
 from bot.web.tokens import (
     conversation_of,
     new_conversation,
@@ -43,7 +45,6 @@ from bot.web.tokens import (
     token_expired,
     token_for,
 )
-from bot.webhooks import deliver_due_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ HERE = Path(__file__).resolve().parent
 MAX_MESSAGE_LENGTH = 1000
 MAX_BODY_BYTES = 8_192
 # Bodies over these are refused before they are read (BodyLimit); deploy/nginx.conf allows the largest.
-BODY_LIMITS = (("/chat", MAX_BODY_BYTES), ("/webhooks/", channels.MAX_BODY_BYTES))
+BODY_LIMITS = (("/chat", MAX_BODY_BYTES), ("/webhooks/", provider_webhooks.MAX_BODY_BYTES))
 DEFAULT_BODY_LIMIT = 64 * 1024
 RASA_TIMEOUT_S = 10.0
 TOKEN_HEADER = "X-Conversation-Token"
@@ -172,11 +173,11 @@ class Proxy:
         (what lies further left, the client could have written itself)."""
         host = request.client.host if request.client else "unknown"
         forwarded = request.headers.get("x-forwarded-for")
-        if not forwarded or not self.settings.is_trusted_proxy(host):
+        if not forwarded or not is_trusted_proxy(self.settings.trusted_proxies, host):
             return host
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         for hop in reversed(hops):
-            if not self.settings.is_trusted_proxy(hop):
+            if not is_trusted_proxy(self.settings.trusted_proxies, hop):
                 return hop
         return hops[0] if hops else host
 
@@ -328,7 +329,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
     """The web app; `transport` lets tests stand in for Rasa without a server."""
     proxy = Proxy(
         settings=settings,
-        secret=settings.resolved_secret_key(),
+        secret=secret_key(settings),
         per_conversation=RateLimiter(limit=20, window_s=60),
         per_client=RateLimiter(limit=60, window_s=60),
     )
@@ -380,7 +381,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             Route("/staff.css", _static("staff.css", "text/css")),
             *staff.routes,
             *api.routes,
-            *channels.routes,
+            *provider_webhooks.routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

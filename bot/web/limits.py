@@ -1,4 +1,4 @@
-"""Rate limits: sliding windows for /chat (in memory), the staff login policy, and the client key.
+"""Rate limits: sliding windows for /chat (in memory), the staff login policy, and who the client is.
 
 The /chat windows are per web process: with several web servers each keeps its own, which still stops
 a single client flooding the proxy. Failed staff logins are counted in the database instead
@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
-from ipaddress import IPv6Address, ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 # Failed logins: 5 per account from one client in 15 minutes lock that pair only, so an attacker
 # elsewhere (or guessing another account) never locks a member of staff out. Past 10 failures on an
@@ -21,6 +21,15 @@ LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURES_PER_CLIENT = 5
 ACCOUNT_SLOW_AFTER = 10
 ACCOUNT_DELAY_S = 2.0
+
+
+def is_trusted_proxy(trusted: tuple[IPv4Network | IPv6Network, ...], host: str) -> bool:
+    """Whether `host` is one of our own proxies (TRUSTED_PROXIES), whose X-Forwarded-For we believe."""
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in trusted)
 
 
 def client_network(address: str) -> str:

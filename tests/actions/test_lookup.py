@@ -270,7 +270,7 @@ async def test_a_cancelled_request_cannot_be_cancelled_again(domain: dict, refer
 async def test_a_code_still_waiting_in_the_spool_is_reported_as_received(
     domain: dict, store: UnitOfWork
 ) -> None:
-    Spool(get_settings().local_outbox_dir).put(
+    Spool(get_settings().spool_dir).put(
         SpooledRequest(
             "PRL-7KQ3MX", NewRequest(full_name="Jane Smith", phone="+12125550199", conversation_id=SENDER)
         )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from actions.booking import ActionSubmitRequest
 from actions.lookup import VERIFIED, ActionCancelRequest
 from bot.bench.servers import free_port
-from bot.notify import deliver_due_emails
+from bot.notifications.email import deliver_due_emails
 from bot.request_service import change_status
 from bot.settings import get_settings
 from bot.store.db import UnitOfWork

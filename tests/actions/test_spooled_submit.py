@@ -36,7 +36,7 @@ def rows(uow: UnitOfWork) -> list[tuple[str, str]]:
 
 
 def spool() -> Spool:
-    return Spool(get_settings().local_outbox_dir)
+    return Spool(get_settings().spool_dir)
 
 
 async def test_a_submit_during_an_outage_gives_a_code_kept_in_the_spool(
@@ -118,7 +118,7 @@ async def test_when_the_spool_cannot_be_written_the_visitor_is_told_to_call(
     domain: dict, store: UnitOfWork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(actions.booking, "unit_of_work", DownStore)
-    blocker = get_settings().local_outbox_dir
+    blocker = get_settings().spool_dir
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("a file where the directory should be")
     dispatcher, events = await submit(domain, make_tracker(complete_slots(), events=[START]))

@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from bot.channels.verify import telegram_secret_token
 from bot.settings import load_settings
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork
 from bot.store.schema import AppointmentRequest, ProviderDelivery
+from bot.web.signatures import telegram_secret_token
 from tests.conftest import next_open_day
 from tests.e2e.conftest import CHANNEL_ENV, Stack
 from tests.e2e.fake_providers import Call, FakeProviders, decoded

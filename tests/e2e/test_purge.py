@@ -54,7 +54,7 @@ def purge(stack: Stack, spool_dir: Path, **env: str) -> subprocess.CompletedProc
     return subprocess.run(
         [sys.executable, "-m", "bot.staff", "purge", "--older-than", "30", "--yes"],
         cwd=ROOT,
-        env={**stack.env, "LOCAL_OUTBOX_DIR": str(spool_dir), **env},
+        env={**stack.env, "SPOOL_DIR": str(spool_dir), **env},
         capture_output=True,
         text=True,
         timeout=120,

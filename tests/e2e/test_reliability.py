@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from bot.bench.scripts import booking
 from bot.bench.servers import free_port
 from bot.launcher import port_is_free
+from bot.ops.runtime_config import action_server_token
 from bot.settings import ROOT, load_settings
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork, make_engine
@@ -43,7 +44,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 STOPS_WITHIN_S = 30
 SERVICES = {  # how each child of the launcher is recognised in its command line
     "Rasa server": " run --model ",
-    "action server": "-m bot.action_server",
+    "action server": "-m bot.rasa.action_server",
     "web server": "-m bot.web",
 }
 
@@ -178,7 +179,7 @@ def launcher(
     env = launcher_env(
         folder,
         DATABASE_URL=through_proxy.render_as_string(hide_password=False),
-        LOCAL_OUTBOX_DIR=str(folder / "outbox"),
+        SPOOL_DIR=str(folder / "outbox"),
     )
     running = Launcher(env, folder)
     running.start()
@@ -248,7 +249,7 @@ def submit_call(launcher: Launcher, sender: str) -> dict[str, Any]:
 
 def call_submit_again(launcher: Launcher, call: dict[str, Any]) -> str | None:
     """Rasa retrying the submit (same tracker, with Rasa's secret): the code the visitor would hear."""
-    token = load_settings(launcher.env).resolved_action_server_token()
+    token = action_server_token(load_settings(launcher.env))
     answer = post_json(
         f"http://127.0.0.1:{launcher.env['ACTION_PORT']}/webhook", call, {"X-Action-Server-Token": token}
     )
@@ -280,7 +281,7 @@ def test_a_request_sent_while_the_database_is_down_is_kept_and_stored_once_it_is
         assert "received" in reply and "booked" not in reply.lower() and "call you to confirm" in reply
         assert took < 10, f"the visitor waited {took:.1f} s"
 
-        spool = Spool(Path(launcher.env["LOCAL_OUTBOX_DIR"]))
+        spool = Spool(Path(launcher.env["SPOOL_DIR"]))
         [(path, entry)] = [(p, e) for p, e in spool.entries() if e.request.conversation_id == sender]
         assert entry.reference == code and path.exists()
         assert entry.request.full_name == "Tom Stopford"

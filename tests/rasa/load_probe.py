@@ -71,9 +71,9 @@ async def probe(model: str) -> dict[str, Any]:
 def main() -> None:
     loader, model = sys.argv[1:3]
     if loader == "ours":
-        from bot import rasa_patches
+        from bot.rasa import patches
 
-        rasa_patches.apply()
+        patches.apply()
     print("PROBE " + json.dumps(asyncio.run(probe(model))))
 
 

@@ -1,4 +1,4 @@
-"""Our serving loader (bot.rasa_patches) restores the same model as Rasa's own loader, and the
+"""Our serving loader (bot.rasa.patches) restores the same model as Rasa's own loader, and the
 selectors it runs only for their own intent give the answers Rasa's give."""
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.ops.training import rasa_executable
 from bot.settings import ROOT
-from bot.training import rasa_executable
 
 pytestmark = pytest.mark.rasa
 

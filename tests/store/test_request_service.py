@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-import bot.webhooks
+import bot.notifications.webhook_events
 from bot import request_service
 from bot.request_service import ContactCheck, add_note, change_status, check_contact, store_request
 from bot.settings import Settings, get_settings
@@ -107,7 +107,7 @@ def test_the_move_and_its_event_share_one_transaction(
     def broken(*args: object) -> None:
         raise RuntimeError("the outbox write failed")
 
-    monkeypatch.setattr(bot.webhooks, "announce", broken)
+    monkeypatch.setattr(bot.notifications.webhook_events, "announce", broken)
     with pytest.raises(RuntimeError):
         change_status(uow, settings, reference, "contacted", actor="staff:alice")
     with uow() as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.advice import asks_for_personal_advice
+from bot.conversation.advice import asks_for_personal_advice
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from bot.bench.stats import (
     show,
     targets,
 )
-from bot.settings import parse_hours
+from bot.booking.hours import parse_hours
 
 
 @pytest.mark.parametrize("q", [0, 1, 50, 90, 95, 99, 100])

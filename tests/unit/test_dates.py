@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.booking.dates import MAX_DAYS_AHEAD, parse_date, read_preferred_date, read_time_of_day
-from bot.settings import parse_hours
+from bot.booking.hours import parse_hours
 
 TZ = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)  # a Monday

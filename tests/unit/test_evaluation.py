@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.evaluation import answered_right, fallback_threshold, out_of_scope_caught
+from bot.ops.evaluation import answered_right, fallback_threshold, out_of_scope_caught
 
 
 def said(text: str, intent: str, predicted: str, confidence: float) -> dict:
@@ -59,7 +59,7 @@ def test_the_threshold_is_the_pipelines(tmp_path: Path) -> None:
 
 
 def test_visitor_turn_scores_count_what_a_visitor_would_expect() -> None:
-    from bot.evaluation_turns import answered_topics, name_scores, prefill_matches
+    from bot.ops.evaluation_turns import answered_topics, name_scores, prefill_matches
 
     accepted, questioned = name_scores(
         {"plausible": ["Rosa Martinez", "yes"], "implausible": ["hello", "Tom"]}

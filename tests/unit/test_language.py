@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import looks_spanish
+from bot.conversation.language import looks_spanish
 
 
 @pytest.mark.parametrize(

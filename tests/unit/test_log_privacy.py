@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from uvicorn.logging import AccessFormatter
 
-from bot.log_privacy import (
+from bot.ops.log_privacy import (
     WITHHELD,
     DropQueryString,
     RedactUserText,
@@ -167,7 +167,7 @@ logging.getLogger("rasa.core.channels.slack").error(f"Exception when trying to h
 def test_rasa_loads_the_logging_config_and_its_warnings_and_errors_come_out_withheld(tmp_path: Path) -> None:
     """Rasa ignores a logging config it cannot apply without a word, so apply it as Rasa does."""
     result = subprocess.run(
-        [sys.executable, "-c", RASA_LOGGING, str(ROOT / "bot" / "rasa_logging.yml"), SECRET],
+        [sys.executable, "-c", RASA_LOGGING, str(ROOT / "bot" / "rasa" / "logging.yml"), SECRET],
         cwd=tmp_path,
         capture_output=True,
         text=True,

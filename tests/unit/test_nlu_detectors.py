@@ -9,7 +9,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu import BookingDetector, CorrectionDetector, QuestionSplitter
+from bot.rasa.nlu import BookingDetector, CorrectionDetector, QuestionSplitter
 
 
 def _message(text: str, intent: str) -> Message:

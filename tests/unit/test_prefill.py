@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.booking.hours import OpeningHours
 from bot.booking.prefill import asks_for_visit, details_in
-from bot.settings import OpeningHours
 
 HOURS = OpeningHours(frozenset(range(5)), time(8), time(17))
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/New_York"))  # a Wednesday

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety import EMERGENCY_TEXT_ES, emergency_text, red_flag
+from bot.conversation.safety import EMERGENCY_TEXT_ES, emergency_text, red_flag
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from dotenv import dotenv_values
 
-from bot.settings import CHANNEL_SETTING_NAMES, ROOT, OpeningHours, SettingsError, load_settings, parse_hours
+from bot.booking.hours import OpeningHours
+from bot.ops.runtime_config import action_server_token, rasa_environment
+from bot.settings import CHANNEL_SETTING_NAMES, ROOT, SettingsError, load_settings
+from bot.web.secret_key import secret_key
 
 GOOD_SECRET = "k" * 40
 
@@ -130,14 +133,14 @@ def test_production_accepts_a_real_secret() -> None:
         {"APP_ENV": "production", "SECRET_KEY": GOOD_SECRET, "ACTION_SERVER_TOKEN": token}
     )
     assert settings.secret_key == GOOD_SECRET
-    assert settings.resolved_secret_key() == GOOD_SECRET
-    assert settings.resolved_action_server_token() == token
+    assert secret_key(settings) == GOOD_SECRET
+    assert action_server_token(settings) == token
 
 
 def test_the_action_server_token_is_derived_from_the_secret_key_outside_production() -> None:
-    first, second = (load_settings({"SECRET_KEY": key}).resolved_action_server_token() for key in "ab")
+    first, second = (action_server_token(load_settings({"SECRET_KEY": key})) for key in "ab")
     assert first != second and len(first) >= 32
-    assert load_settings({"SECRET_KEY": "a"}).resolved_action_server_token() == first
+    assert action_server_token(load_settings({"SECRET_KEY": "a"})) == first
 
 
 def test_development_does_not_need_a_secret_key() -> None:
@@ -199,45 +202,12 @@ def test_lock_store_url() -> None:
 )
 def test_rasa_environment(url: str, dialect: str) -> None:
     settings = load_settings({"RASA_PORT": "6005", "ACTION_PORT": "6055", "TRACKER_DATABASE_URL": url})
-    assert settings.rasa_environment() == {
+    assert rasa_environment(settings) == {
         "ACTION_SERVER_URL": "http://127.0.0.1:6055/webhook",
         "TRACKER_DATABASE_URL": settings.tracker_database_url,
         "TRACKER_DB_DIALECT": dialect,
-        "ACTION_SERVER_TOKEN": settings.resolved_action_server_token(),
+        "ACTION_SERVER_TOKEN": action_server_token(settings),
     }
-
-
-@pytest.mark.parametrize(
-    ("text", "days", "opens", "closes"),
-    [
-        ("Mon-Fri 08:00-17:00", {0, 1, 2, 3, 4}, time(8), time(17)),
-        ("Mon,Wed,Fri 09:00-13:00", {0, 2, 4}, time(9), time(13)),
-        ("monday-friday 8:30-17:00", {0, 1, 2, 3, 4}, time(8, 30), time(17)),
-        ("Tue 09:00-12:00", {1}, time(9), time(12)),
-        ("Sat-Mon 09:00-12:00", {5, 6, 0}, time(9), time(12)),  # a range may wrap past Sunday
-        ("Mon-Tue, Thu 09:00 - 12:00", {0, 1, 3}, time(9), time(12)),
-    ],
-)
-def test_parse_hours(text: str, days: set[int], opens: time, closes: time) -> None:
-    hours = parse_hours(text)
-    assert hours.days == frozenset(days)
-    assert (hours.opens, hours.closes) == (opens, closes)
-    assert all(hours.is_open_on(day) == (day in days) for day in range(7))
-
-
-@pytest.mark.parametrize(
-    ("text", "described"),
-    [
-        ("Mon-Fri 08:00-17:00", "Monday to Friday"),
-        ("Mon-Sun 08:00-17:00", "Monday to Sunday"),
-        ("Mon-Wed 08:00-17:00", "Monday to Wednesday"),
-        ("Mon,Wed,Fri 09:00-13:00", "Monday, Wednesday, Friday"),
-        ("Mon,Tue 09:00-13:00", "Monday, Tuesday"),
-        ("Thu 09:00-13:00", "Thursday"),
-    ],
-)
-def test_describe_days(text: str, described: str) -> None:
-    assert parse_hours(text).describe_days() == described
 
 
 def test_env_example_documents_every_setting_and_loads_as_is() -> None:
@@ -271,6 +241,7 @@ def test_env_example_documents_every_setting_and_loads_as_is() -> None:
         "INTERNAL_HOST",
         "ACTION_SERVER_URL",
         "LOCK_STORE_URL",
+        "SPOOL_DIR",
         *CHANNEL_SETTING_NAMES,
     ):
         assert name in text, f"{name} is not documented in .env.example"

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-import bot.action_server
+import bot.rasa.action_server
 import bot.store.spool
 from bot.launcher import action_server_command
 from bot.request_service import drain, is_outage
@@ -160,11 +161,29 @@ def test_removing_forgets_the_entry_once(spool: Spool) -> None:
 
 
 def test_the_setting_defaults_to_var_and_reads_relative_paths_from_the_root() -> None:
-    assert load_settings(TEST_ENV).local_outbox_dir == VAR_DIR / "outbox" / "requests"
-    assert load_settings({**TEST_ENV, "LOCAL_OUTBOX_DIR": "spool/x"}).local_outbox_dir == ROOT / "spool/x"
-    assert load_settings({**TEST_ENV, "LOCAL_OUTBOX_DIR": "/srv/spool"}).local_outbox_dir == Path(
-        "/srv/spool"
-    )
+    assert load_settings(TEST_ENV).spool_dir == VAR_DIR / "outbox" / "requests"
+    assert load_settings({**TEST_ENV, "SPOOL_DIR": "spool/x"}).spool_dir == ROOT / "spool/x"
+    assert load_settings({**TEST_ENV, "SPOOL_DIR": "/srv/spool"}).spool_dir == Path("/srv/spool")
+
+
+def test_the_new_name_is_read_without_a_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_settings({**TEST_ENV, "SPOOL_DIR": "/srv/spool"}).spool_dir == Path("/srv/spool")
+
+
+def test_the_old_name_still_works_and_warns_naming_the_new_one() -> None:
+    with pytest.warns(FutureWarning, match="SPOOL_DIR") as caught:
+        settings = load_settings({**TEST_ENV, "LOCAL_OUTBOX_DIR": "/srv/old"})
+    assert settings.spool_dir == Path("/srv/old")
+    assert len(caught) == 1 and "LOCAL_OUTBOX_DIR" in str(caught[0].message)
+
+
+def test_the_new_name_wins_when_both_are_set() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        settings = load_settings({**TEST_ENV, "SPOOL_DIR": "/srv/new", "LOCAL_OUTBOX_DIR": "/srv/old"})
+    assert settings.spool_dir == Path("/srv/new")
 
 
 # --- the drain ----------------------------------------------------------------------------------------
@@ -302,8 +321,8 @@ async def test_the_action_server_drains_at_start_and_then_again_despite_errors(
         if len(passes) == 1:
             raise RuntimeError("one bad pass")
 
-    monkeypatch.setattr(bot.action_server, "drain_once", flaky_pass)
-    job = asyncio.create_task(bot.action_server.drain_forever(interval_s=0.05))
+    monkeypatch.setattr(bot.rasa.action_server, "drain_once", flaky_pass)
+    job = asyncio.create_task(bot.rasa.action_server.drain_forever(interval_s=0.05))
     await asyncio.sleep(0.3)
     job.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -313,5 +332,5 @@ async def test_the_action_server_drains_at_start_and_then_again_despite_errors(
 
 def test_the_launcher_runs_the_action_server_with_the_drain() -> None:
     command = action_server_command(get_settings())
-    assert command[1:3] == ["-m", "bot.action_server"]
+    assert command[1:3] == ["-m", "bot.rasa.action_server"]
     assert command[-2:] == ["--port", str(get_settings().action_port)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.topics import questions_in, topics_in
+from bot.conversation.topics import questions_in, topics_in
 
 
 @pytest.mark.parametrize(

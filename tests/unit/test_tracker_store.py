@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.tracker_store import FailFastSQLTrackerStore, bounded_url
+from bot.rasa.tracker_store import FailFastSQLTrackerStore, bounded_url
 
 
 def test_postgresql_connections_are_bounded_and_own_choices_kept() -> None:
@@ -24,9 +24,9 @@ def test_postgresql_connections_are_bounded_and_own_choices_kept() -> None:
 async def test_a_database_error_fails_the_turn_instead_of_starting_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import rasa_patches
+    from bot.rasa import patches
 
-    rasa_patches.apply()  # as python -m bot.rasa_main does before any Rasa server starts
+    patches.apply()  # as python -m bot.rasa does before any Rasa server starts
     store = FailFastSQLTrackerStore(Domain.empty(), dialect="sqlite", host=f"sqlite:///{tmp_path / 't.db'}")
     assert store.engine.pool._pre_ping  # connections broken by an outage are replaced, not used
     wrapped = FailSafeTrackerStore(store)  # as Rasa's agent wraps every tracker store
@@ -77,9 +77,9 @@ def test_action_answers_are_still_checked_with_a_validator_built_once(
     import jsonschema
     from rasa.core.actions.action import RemoteAction
 
-    from bot import rasa_patches
+    from bot.rasa import patches
 
-    rasa_patches.apply()
+    patches.apply()
 
     def rebuilt(*args: object, **kwargs: object) -> None:
         raise AssertionError("jsonschema.validate re-checks the schema on every call (~40 ms)")

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.training import fingerprint, model_path
+from bot.ops.training import fingerprint, model_path
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "config.yml").write_text("language: en\n")
     (tmp_path / "domain.yml").write_text("version: '3.1'\nintents:\n  - greet\n")
-    (tmp_path / "bot").mkdir()
-    (tmp_path / "bot" / "nlu.py").write_text("class QuestionSplitter: ...\n")
+    (tmp_path / "bot" / "rasa").mkdir(parents=True)
+    (tmp_path / "bot" / "rasa" / "nlu.py").write_text("class QuestionSplitter: ...\n")
     (tmp_path / "data" / "nlu").mkdir(parents=True)
     (tmp_path / "data" / "nlu" / "x.yml").write_text("nlu:\n- intent: greet\n  examples: |\n    - hi\n")
     return tmp_path
@@ -32,7 +32,7 @@ def test_model_path_is_named_after_the_fingerprint(project: Path) -> None:
     assert model_path(project) == project / "models" / f"model-{fingerprint(project)}.tar.gz"
 
 
-@pytest.mark.parametrize("name", ["config.yml", "domain.yml", "bot/nlu.py", "data/nlu/x.yml"])
+@pytest.mark.parametrize("name", ["config.yml", "domain.yml", "bot/rasa/nlu.py", "data/nlu/x.yml"])
 def test_fingerprint_changes_when_an_input_changes(project: Path, name: str) -> None:
     before = fingerprint(project)
     path = project / name

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.bench.servers import free_port
+from bot.notifications.webhook_events import CREATED, STATUS_CHANGED, announce, deliver_due_webhooks
 from bot.settings import get_settings
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
@@ -24,7 +25,6 @@ from bot.store.requests import NewRequest, change_status, create_request
 from bot.store.schema import AccessEvent, OutboxMessage
 from bot.store.staff import create_api_key, revoke_api_key
 from bot.web.app import create_app
-from bot.webhooks import CREATED, STATUS_CHANGED, announce, deliver_due_webhooks
 from tests.conftest import FOR_SOMEONE_ELSE
 
 SECRET = "webhook-secret-for-tests"

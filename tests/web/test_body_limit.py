@@ -13,7 +13,7 @@ from bot.settings import get_settings
 from bot.store.migrate import upgrade
 from bot.web.app import DEFAULT_BODY_LIMIT, MAX_BODY_BYTES, create_app
 from bot.web.body_limit import BodyLimit
-from bot.web.channels import MAX_BODY_BYTES as WEBHOOK_MAX_BODY_BYTES
+from bot.web.provider_webhooks import MAX_BODY_BYTES as WEBHOOK_MAX_BODY_BYTES
 
 
 class Recorder:

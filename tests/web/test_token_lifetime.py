@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from bot.settings import get_settings
 from bot.store.migrate import upgrade
 from bot.web.app import EXPIRED, create_app
+from bot.web.secret_key import secret_key
 from bot.web.tokens import TOKEN_LIFETIME_S, conversation_of, new_conversation
 from tests.web.test_proxy import FakeRasa, say
 
@@ -29,7 +30,7 @@ def client(rasa: FakeRasa) -> Iterator[TestClient]:
 
 
 def test_an_expired_token_starts_a_new_conversation_and_says_so(client: TestClient, rasa: FakeRasa) -> None:
-    secret = get_settings().resolved_secret_key()
+    secret = secret_key(get_settings())
     old, token = new_conversation(secret, now=time.time() - TOKEN_LIFETIME_S - 5)
     response = say(client, {"message": "yes"}, token)
     assert response.status_code == 200
@@ -43,7 +44,7 @@ def test_an_expired_token_starts_a_new_conversation_and_says_so(client: TestClie
 def test_each_answer_re_issues_the_token_for_the_same_conversation(
     client: TestClient, rasa: FakeRasa
 ) -> None:
-    secret = get_settings().resolved_secret_key()
+    secret = secret_key(get_settings())
     conversation, token = new_conversation(secret, now=time.time() - TOKEN_LIFETIME_S + 60)
     body = say(client, {"message": "hi"}, token).json()
     assert "restarted" not in body

@@ -3,8 +3,8 @@
 Rasa wraps every tracker store in a FailSafeTrackerStore which, when the database fails, carries on
 with an empty in-memory conversation: a visitor would be greeted as new in the middle of a booking,
 and what they answered during the outage would be gone once the database returns (and on another
-Rasa server, never seen). With this store, and the corrections `python -m bot.rasa_main` installs in
-every Rasa server (bot/rasa_patches.py), such a turn fails instead, so bot.web tells the visitor
+Rasa server, never seen). With this store, and the corrections `python -m bot.rasa` installs in
+every Rasa server (bot/rasa/patches.py), such a turn fails instead, so bot.web tells the visitor
 the assistant is unavailable and gives the practice's phone, and the conversation resumes where it
 was when the database is back. PostgreSQL connections are bounded so that takes seconds, not minutes.
 """

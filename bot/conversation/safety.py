@@ -1,7 +1,7 @@
 """Red-flag symptoms that need emergency care, recognised in any message the visitor types.
 
 The NLU model learns a `red_flag` intent from examples, but a model can miss a wording, so this
-deterministic check runs on every message too (see `bot.nlu.RedFlagDetector`), including answers
+deterministic check runs on every message too (see `bot.rasa.nlu.RedFlagDetector`), including answers
 typed inside a form. Each red flag is a combination of concepts ("lost control" + "bladder"), so an
 ordinary complaint ("my leg tingles", "old whiplash from 2015") never matches. A concept preceded by
 a negation ("no fever", "sin fiebre") does not count. Spanish wordings sit beside the English ones
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.language import looks_spanish
+from bot.conversation.language import looks_spanish
 
 EMERGENCY_TEXT = (
     "What you describe can be a sign of a medical emergency. Please call 911 or go to the nearest "

@@ -5,7 +5,7 @@ filters stand between visitors' text and the log:
 
 - `DropQueryString` for bot.web's access log (uvicorn prints the request line, and the staff search
   puts a patient's name in the query string);
-- `RedactUserText` for Rasa (bot/rasa_logging.yml), whose warnings and errors quote the visitor's
+- `RedactUserText` for Rasa (bot/rasa/logging.yml), whose warnings and errors quote the visitor's
   message: structlog events with a `text`/`user_text`/... field, and warnings about messages that
   start with "/" (messaging channels pass those on as typed).
 """

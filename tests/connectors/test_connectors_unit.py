@@ -13,15 +13,15 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-import bot.runtime_config
-from bot.channels.choices import as_typed, numbered, picked
-from bot.channels.namespace import namespaced, provider_id
-from bot.channels.socketio import new_session, session_of
-from bot.channels.verify import facebook_is_genuine, slack_is_genuine, telegram_is_genuine, twilio_is_genuine
-from bot.runtime_config import credentials, endpoints, write_runtime_files
+from bot.connectors.choices import as_typed, numbered, picked
+from bot.connectors.namespace import namespaced, provider_id
+from bot.connectors.socketio import new_session, session_of
+from bot.ops import runtime_config
+from bot.ops.runtime_config import credentials, endpoints, write_runtime_files
 from bot.settings import ROOT, load_settings
 from bot.web.app import create_app
-from bot.web.channels import as_typed_and_resigned, telegram_as_typed
+from bot.web.provider_webhooks import as_typed_and_resigned, telegram_as_typed
+from bot.web.signatures import facebook_is_genuine, slack_is_genuine, telegram_is_genuine, twilio_is_genuine
 from tests.conftest import TEST_ENV
 
 BUTTONS = [
@@ -124,22 +124,22 @@ def test_telegram_start_and_typed_commands() -> None:
 def test_rasa_files_carry_only_the_channels_that_are_on() -> None:
     plain = load_settings(TEST_ENV)
     assert set(credentials(plain)) == {
-        "bot.channels.rest.OwnIdsRestInput",
-        "bot.channels.socketio.PersistentSocketIOInput",
+        "bot.connectors.rest.OwnIdsRestInput",
+        "bot.connectors.socketio.PersistentSocketIOInput",
     }
     assert "lock_store" not in endpoints(plain)
 
     settings = load_settings({**TEST_ENV, **CHANNELS, "LOCK_STORE_URL": "redis://:pw@cache:6380/3"})
     config = credentials(settings)
-    assert config[bot.runtime_config.SLACK_CONNECTOR] == {
+    assert config[runtime_config.SLACK_CONNECTOR] == {
         "slack_token": "xoxb-1",
         "slack_signing_secret": "slack-secret",
     }
-    assert config[bot.runtime_config.TWILIO_CONNECTOR]["twilio_number"] == "+15550100999"
-    telegram = config[bot.runtime_config.TELEGRAM_CONNECTOR]
+    assert config[runtime_config.TWILIO_CONNECTOR]["twilio_number"] == "+15550100999"
+    telegram = config[runtime_config.TELEGRAM_CONNECTOR]
     assert telegram["webhook_url"] == f"{settings.public_url}/webhooks/telegram/webhook"
     assert len(telegram["secret_token"]) >= 32
-    assert config[bot.runtime_config.FACEBOOK_CONNECTOR]["page-access-token"] == "page"
+    assert config[runtime_config.FACEBOOK_CONNECTOR]["page-access-token"] == "page"
     lock = endpoints(settings)["lock_store"]
     assert (lock["type"], lock["url"], lock["port"], lock["db"], lock["password"]) == (
         "redis",
@@ -155,7 +155,7 @@ def test_rasa_files_carry_only_the_channels_that_are_on() -> None:
 
 
 def test_rasa_files_are_private_and_named_by_content(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(bot.runtime_config, "RUNTIME_DIR", tmp_path)
+    monkeypatch.setattr(runtime_config, "RUNTIME_DIR", tmp_path)
     settings = load_settings({**TEST_ENV, **CHANNELS})
     first = write_runtime_files(settings)
     assert write_runtime_files(settings) == first
@@ -164,7 +164,7 @@ def test_rasa_files_are_private_and_named_by_content(monkeypatch: pytest.MonkeyP
     for path in (*first, *other):
         assert path.stat().st_mode & 0o077 == 0
     assert "url: ${ACTION_SERVER_URL}" in first[0].read_text()  # unquoted, as Rasa needs
-    assert yaml.safe_load(first[1].read_text())[bot.runtime_config.SLACK_CONNECTOR]["slack_token"] == "xoxb-1"
+    assert yaml.safe_load(first[1].read_text())[runtime_config.SLACK_CONNECTOR]["slack_token"] == "xoxb-1"
 
     stale = tmp_path / "credentials-000000000000.yml"
     stale.write_text("old: secret")

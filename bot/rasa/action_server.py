@@ -1,6 +1,6 @@
 """The action server: rasa_sdk's app plus a background job that drains the local request spool.
 
-`python -m bot.action_server --port N` runs what `python -m rasa_sdk --actions actions` runs (same
+`python -m bot.rasa.action_server --port N` runs what `python -m rasa_sdk --actions actions` runs (same
 app, same logging options, SANIC_HOST as the interface, auto-reload off), and in the same process
 stores requests kept in the spool while the appointment database was down, once it answers again.
 Only Rasa may run actions: every route but `/health` needs the shared secret Rasa sends from
@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.context import unit_of_work
+from bot.ops.runtime_config import action_server_token
 from bot.request_service import DrainResult, drain
 from bot.settings import get_settings
 from bot.store.db import describe_error
@@ -42,7 +43,7 @@ OPEN_PATHS = ("/health",)
 def drain_once() -> DrainResult:
     """One pass over the spool, with the engine the actions share."""
     settings = get_settings()
-    return drain(Spool(settings.local_outbox_dir), unit_of_work(), settings)
+    return drain(Spool(settings.spool_dir), unit_of_work(), settings)
 
 
 async def drain_forever(interval_s: float = DRAIN_INTERVAL_S) -> None:
@@ -96,7 +97,7 @@ def require_rasa(app: Sanic, token: str) -> None:
 
 def build_app(actions: str = ACTIONS_PACKAGE, cors_origins: object = None) -> Sanic:
     app = create_app(actions, cors_origins=cors_origins, auto_reload=False)
-    require_rasa(app, get_settings().resolved_action_server_token())
+    require_rasa(app, action_server_token(get_settings()))
     logger.info("Starting plugins...")
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     attach_spool_drain(app)
@@ -105,7 +106,7 @@ def build_app(actions: str = ACTIONS_PACKAGE, cors_origins: object = None) -> Sa
 
 def parser() -> argparse.ArgumentParser:
     parsed = create_argument_parser()
-    parsed.prog = "python -m bot.action_server"
+    parsed.prog = "python -m bot.rasa.action_server"
     parsed.set_defaults(actions=ACTIONS_PACKAGE)
     return parsed
 

@@ -12,7 +12,7 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot.channels.namespace import SEPARATOR
+from bot.connectors.namespace import SEPARATOR
 
 
 class OwnIdsRestInput(RestInput):

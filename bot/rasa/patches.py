@@ -1,7 +1,7 @@
-"""Four corrections to Rasa 3.6, installed by `python -m bot.rasa_main` before Rasa starts.
+"""Four corrections to Rasa 3.6, installed by `python -m bot.rasa` before Rasa starts.
 
 - Rasa wraps every tracker store in a FailSafeTrackerStore which, when the database fails, goes on
-  with an empty in-memory conversation (see bot/tracker_store.py); its error hooks now re-raise, so
+  with an empty in-memory conversation (see bot/rasa/tracker_store.py); its error hooks now re-raise, so
   the turn fails instead.
 - Rasa checks each action server answer with `jsonschema.validate`, which re-checks the whole schema
   against the meta-schema on every call: about 40 ms of CPU per action call, the largest single cost

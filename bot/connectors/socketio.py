@@ -22,11 +22,12 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 
-from bot.channels.choices import as_typed
-from bot.channels.namespace import namespaced
-from bot.channels.twilio import offered_buttons
+from bot.connectors.choices import as_typed
+from bot.connectors.namespace import namespaced
+from bot.connectors.twilio import offered_buttons
 from bot.settings import get_settings
 from bot.web.limits import RateLimiter
+from bot.web.secret_key import secret_key
 from bot.web.tokens import mac
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class PersistentSocketIOInput(SocketIOInput):
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         sio.eio.max_http_buffer_size = MAX_PACKET_BYTES
-        secret = get_settings().resolved_secret_key()
+        secret = secret_key(get_settings())
         sessions: dict[str, tuple[str, str]] = {}  # connection -> (its conversation, the room replies go to)
         per_connection = RateLimiter(MESSAGES_PER_MINUTE, 60)
         per_conversation = RateLimiter(MESSAGES_PER_MINUTE, 60)

@@ -5,7 +5,7 @@ means nothing to it. Here a message's buttons become one numbered list in the sa
 across the messages of one reply, and the visitor's next reply, a number or the button's words,
 becomes the button's payload. The offered buttons are read from the conversation's tracker, so this
 holds across restarts and several Rasa servers. Conversation ids are `twilio:<phone>`
-(bot.channels.namespace); replies go to the phone.
+(bot.connectors.namespace); replies go to the phone.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.choices import as_typed, numbered, picked
-from bot.channels.namespace import ProviderOutput, namespaced
+from bot.connectors.choices import as_typed, numbered, picked
+from bot.connectors.namespace import ProviderOutput, namespaced
 
 logger = logging.getLogger(__name__)
 

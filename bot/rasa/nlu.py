@@ -17,12 +17,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.advice import asks_for_personal_advice
 from bot.booking.corrections import announced_correction
 from bot.booking.prefill import asks_for_visit
-from bot.language import looks_spanish
-from bot.safety import red_flag
-from bot.topics import plain_text, topics_in
+from bot.conversation.advice import asks_for_personal_advice
+from bot.conversation.language import looks_spanish
+from bot.conversation.safety import red_flag
+from bot.conversation.topics import plain_text, topics_in
 
 RED_FLAG_INTENT = "red_flag"
 SPANISH_INTENT = "speaks_spanish"
@@ -148,7 +148,7 @@ class BookingDetector(_RuleClassifier):
 class QuestionSplitter(_RuleClassifier):
     """ "what is prolotherapy and how much does it cost?" asks two things; the selectors answer one.
 
-    A message whose parts ask two or more of the answers' topics (bot/topics.py) becomes
+    A message whose parts ask two or more of the answers' topics (bot/conversation/topics.py) becomes
     `several_questions` with one `topic` entity per part, in order; action_answer_questions answers
     each. A part the topic words miss goes to a small classifier trained here on the `faq/…` and
     `unknown/…` examples, and counts only when it is confident. Personal advice, Spanish and red

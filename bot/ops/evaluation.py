@@ -1,7 +1,7 @@
 """`make eval`: how well the assistant understands wording it was not trained on.
 
 Runs Rasa's NLU evaluation on the held-out set (`tests/nlu/test_data.yml`, written apart from `data/`),
-the held-out visitor turns (`bot.evaluation_turns`) and a
+the held-out visitor turns (`bot.ops.evaluation_turns`) and a
 5-fold cross-validation on the training data, then writes `results/REPORT.md` with the figures the
 README quotes: intent macro-F1, FAQ response selection, and how much out-of-scope input the fallback
 catches.
@@ -21,9 +21,9 @@ from typing import Any
 import yaml
 from rasa.core.constants import DEFAULT_NLU_FALLBACK_THRESHOLD
 
-from bot.evaluation_turns import evaluate as evaluate_turns
+from bot.ops.evaluation_turns import evaluate as evaluate_turns
+from bot.ops.training import ensure_model, rasa_executable
 from bot.settings import ROOT
-from bot.training import ensure_model, rasa_executable
 
 RESULTS = ROOT / "results"
 HELD_OUT = ROOT / "tests" / "nlu" / "test_data.yml"
@@ -174,7 +174,7 @@ def write_report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.evaluation", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.ops.evaluation", description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--skip-cross-validation", action="store_true")
     args = parser.parse_args(argv)

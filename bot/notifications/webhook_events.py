@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
-from bot.delivery import DeliveryFailed, deliver_due
+from bot.notifications.delivery import DeliveryFailed, deliver_due
 from bot.settings import Settings
 from bot.store.db import UnitOfWork
 from bot.store.outbox import CREATED, STATUS_CHANGED, enqueue

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bot.settings import ROOT
 
-# bot/nlu.py holds the trainable QuestionSplitter: a change to it is a change to the model.
-_INPUTS = ("config.yml", "domain.yml", "bot/nlu.py")
+# bot/rasa/nlu.py holds the trainable QuestionSplitter: a change to it is a change to the model.
+_INPUTS = ("config.yml", "domain.yml", "bot/rasa/nlu.py")
 
 
 def training_inputs(root: Path = ROOT) -> list[Path]:

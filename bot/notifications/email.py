@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from sqlalchemy.orm import Session
 
-from bot.delivery import DeliveryFailed, deliver_due
+from bot.notifications.delivery import DeliveryFailed, deliver_due
 from bot.settings import Settings, SmtpSettings
 from bot.store.db import UnitOfWork
 from bot.store.outbox import CREATED, STATUS_CHANGED, enqueue

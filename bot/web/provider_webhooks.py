@@ -21,8 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.channels.choices import as_typed
-from bot.channels.verify import (
+from bot.connectors.choices import as_typed
+from bot.settings import Settings
+from bot.store.db import UnitOfWork, describe_error
+from bot.store.deliveries import first_delivery, prune_deliveries
+from bot.web.signatures import (
     facebook_is_genuine,
     facebook_signatures,
     slack_is_genuine,
@@ -31,9 +34,6 @@ from bot.channels.verify import (
     telegram_secret_token,
     twilio_is_genuine,
 )
-from bot.settings import Settings
-from bot.store.db import UnitOfWork, describe_error
-from bot.store.deliveries import first_delivery, prune_deliveries
 
 logger = logging.getLogger(__name__)
 

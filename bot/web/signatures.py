@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from twilio.request_validator import RequestValidator
 
 from bot.settings import Settings
+from bot.web.secret_key import secret_key
 from bot.web.tokens import mac
 
 SLACK_MAX_AGE_S = 300
@@ -22,7 +23,7 @@ def telegram_secret_token(settings: Settings) -> str:
     """The token Telegram sends back in X-Telegram-Bot-Api-Secret-Token (configured, else derived)."""
     assert settings.channels.telegram is not None
     configured = settings.channels.telegram.secret_token
-    return configured or mac(settings.resolved_secret_key(), "telegram-webhook")
+    return configured or mac(secret_key(settings), "telegram-webhook")
 
 
 def telegram_is_genuine(expected: str, header: str | None) -> bool:

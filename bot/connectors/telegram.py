@@ -2,7 +2,7 @@
 
 Telegram then sends the token back in `X-Telegram-Bot-Api-Secret-Token` on every update, and bot.web
 refuses updates without it. aiogram 2 predates the parameter, so setWebhook is called directly.
-Conversation ids are `telegram:<chat id>` (bot.channels.namespace).
+Conversation ids are `telegram:<chat id>` (bot.connectors.namespace).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from aiogram.utils.exceptions import TelegramAPIError
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from rasa.shared.exceptions import RasaException
 
-from bot.channels.namespace import NamespacedInput
+from bot.connectors.namespace import NamespacedInput
 
 
 class SecretTokenTelegramInput(NamespacedInput, TelegramInput):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import rasa_main
+import bot.rasa
 from bot.bench.servers import empty_redis_db, flush_redis_db, free_port
 from bot.launcher import rasa_command, shell_command
 from bot.settings import ROOT, get_settings
@@ -71,11 +71,11 @@ def test_a_rasa_server_started_through_the_entry_point_has_the_corrections(
     else:
         endpoints = tmp_path / "endpoints.yml"
         endpoints.write_text(
-            "tracker_store:\n  type: bot.tracker_store.FailFastSQLTrackerStore\n  dialect: sqlite\n"
+            "tracker_store:\n  type: bot.rasa.tracker_store.FailFastSQLTrackerStore\n  dialect: sqlite\n"
             f"  db: {tmp_path / 'tracker.db'}\n"
         )
     run = ["run", "--enable-api", "--model", str(trained_model), "--endpoints", str(endpoints)]
-    assert selectors_run(rasa_main.command(*run), tmp_path / "ours.log") == {"faq"}
+    assert selectors_run(bot.rasa.command(*run), tmp_path / "ours.log") == {"faq"}
 
 
 def test_plain_rasa_on_redis_runs_every_selector(
@@ -89,5 +89,5 @@ def test_plain_rasa_on_redis_runs_every_selector(
 
 def test_the_launcher_starts_rasa_and_its_shell_through_the_entry_point(tmp_path: Path) -> None:
     command = rasa_command(get_settings(), tmp_path / "model.tar.gz")
-    assert command[:4] == [sys.executable, "-m", "bot.rasa_main", "run"]
-    assert shell_command(tmp_path / "model.tar.gz")[:4] == [sys.executable, "-m", "bot.rasa_main", "shell"]
+    assert command[:4] == [sys.executable, "-m", "bot.rasa", "run"]
+    assert shell_command(tmp_path / "model.tar.gz")[:4] == [sys.executable, "-m", "bot.rasa", "shell"]

@@ -5,7 +5,7 @@ answer per message, so the second went unanswered. The message is cut into its q
 commas and "and / also / plus" before a new question) and each part is matched against the topics of
 the answers in domain.yml (`faq/<topic>` from the article, `unknown/<topic>` for what it does not say).
 A part is matched first by words that ask that one thing (so a single question is not answered twice),
-then, if it reads as a question, by a small classifier trained on the answers' examples (bot.nlu).
+then, if it reads as a question, by a small classifier trained on the answers' examples (bot.rasa.nlu).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The endpoints and credentials files Rasa runs with, written into var/ from the settings.
+"""What Rasa processes run with: their environment, and the endpoints and credentials files written
+into var/ from the settings.
 
 Rasa stops on an unset `${VAR}` and has no optional sections, so what depends on the settings (the
 Redis lock store, the messaging channels) is added to copies of `endpoints.yml` and `credentials.yml`
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
 import time
 from pathlib import Path
@@ -17,15 +19,39 @@ from typing import Any
 
 import yaml
 
-from bot.channels.verify import telegram_secret_token
-from bot.settings import ROOT, VAR_DIR, Settings
+from bot.settings import ROOT, VAR_DIR, Settings, db_dialect
+from bot.web.secret_key import secret_key
+from bot.web.signatures import telegram_secret_token
 
 RUNTIME_DIR = VAR_DIR / "rasa"
 KEEP_S = 24 * 3600
-TWILIO_CONNECTOR = "bot.channels.twilio.NumberedTwilioInput"
-TELEGRAM_CONNECTOR = "bot.channels.telegram.SecretTokenTelegramInput"
-SLACK_CONNECTOR = "bot.channels.namespace.NamespacedSlackInput"
-FACEBOOK_CONNECTOR = "bot.channels.namespace.NamespacedFacebookInput"
+TWILIO_CONNECTOR = "bot.connectors.twilio.NumberedTwilioInput"
+TELEGRAM_CONNECTOR = "bot.connectors.telegram.SecretTokenTelegramInput"
+SLACK_CONNECTOR = "bot.connectors.namespace.NamespacedSlackInput"
+FACEBOOK_CONNECTOR = "bot.connectors.namespace.NamespacedFacebookInput"
+
+
+def rasa_environment(settings: Settings) -> dict[str, str]:
+    """Variables that `endpoints.yml` and `credentials.yml` reference.
+
+    Rasa substitutes `${VAR}` itself but never reads `.env` and has no defaults, so whoever
+    starts Rasa exports these (defaults included).
+    """
+    return {
+        "ACTION_SERVER_URL": settings.action_server_url,
+        "TRACKER_DATABASE_URL": settings.tracker_database_url,
+        "TRACKER_DB_DIALECT": db_dialect(settings.tracker_database_url),
+        "ACTION_SERVER_TOKEN": action_server_token(settings),
+    }
+
+
+def action_server_token(settings: Settings) -> str:
+    """The secret Rasa sends the action server in `X-Action-Server-Token`: configured (required in
+    production), else derived from the secret key, so development needs no extra setting."""
+    if settings.action_server_token:
+        return settings.action_server_token
+    key = secret_key(settings).encode()
+    return hmac.new(key, b"action-server-token", hashlib.sha256).hexdigest()
 
 
 def _load(name: str) -> dict[str, Any]:

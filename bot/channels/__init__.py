@@ -1,1 +1,0 @@
-"""Rasa input channels the project adjusts (referenced by module path in credentials.yml)."""

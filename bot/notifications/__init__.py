@@ -1,0 +1,1 @@
+"""Telling staff about requests: the delivery loop, staff e-mails and outbound webhook events."""

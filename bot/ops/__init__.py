@@ -1,0 +1,1 @@
+"""Operations: Rasa's runtime files, training, evaluation, retention and log privacy."""
