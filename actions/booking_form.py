@@ -7,7 +7,6 @@ review step offers a way out instead of looping.
 
 from __future__ import annotations
 
-import re
 from abc import abstractmethod
 from datetime import datetime
 from typing import Any
@@ -34,7 +33,13 @@ from bot.booking.contact import (
 )
 from bot.booking.corrections import Correction, read_correction
 from bot.booking.dates import describe_date, read_preferred_date, read_time_of_day
-from bot.booking.patient import for_visitor, read_patient, says_only_patient
+from bot.booking.patient import (
+    for_visitor,
+    means_the_visitor,
+    patient_name_in,
+    read_patient,
+    says_only_patient,
+)
 from bot.booking.reasons import read_reason, reason_words
 from bot.booking.wording import SKIPPED
 from bot.conversation.safety import emergency_text, red_flag
@@ -372,13 +377,13 @@ class ValidateAppointmentForm(RequestFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = " ".join(str(value or "").split())
-        if _FOR_ME.match(text):
+        if means_the_visitor(text):
             dispatcher.utter_message(text="All right, the appointment is for you.")
             return self.accept({"patient_name": None, "patient_relation": None})
         patient = read_patient(text)
         if patient and patient.name:
             return self.accept({"patient_name": patient.name, "patient_relation": patient.relation})
-        name = None if implausible_name(text) else clean_name(_PATIENT_NAME_LEAD.sub("", text))
+        name = patient_name_in(text)
         if name is None or patient:
             relation = tracker.get_slot("patient_relation") or "patient"
             return self.reject(
@@ -388,14 +393,6 @@ class ValidateAppointmentForm(RequestFormValidator):
                 f"Please tell me your {relation}'s full name, for example Rosa Lopez.",
             )
         return self.accept({"patient_name": name})
-
-
-# "her name is Rosa Lopez" / "she's Rosa": the name itself, as for the visitor's own name.
-_PATIENT_NAME_LEAD = re.compile(
-    r"^(?:(?:her|his|their|the patient'?s)\s+(?:full\s+)?name\s+is|(?:she|he)(?:'s|\s+is)|name:|it'?s)\s+",
-    re.I,
-)
-_FOR_ME = re.compile(r"^(?:(?:it'?s|it is|the appointment is)\s+)?(?:for\s+)?(?:me|myself)[.!]?$", re.I)
 
 
 class ValidateCallbackForm(RequestFormValidator):

@@ -61,6 +61,12 @@ _NOT_NAME = frozenset(
     }
 )
 MAX_NAME_WORDS = 4
+# The answer to "What is your mother's full name?": "her name is Rosa Lopez", "she's Rosa".
+_PATIENT_NAME_LEAD = re.compile(
+    r"^(?:(?:her|his|their|the patient'?s)\s+(?:full\s+)?name\s+is|(?:she|he)(?:'s|\s+is)|name:|it'?s)\s+",
+    re.I,
+)
+_FOR_ME = re.compile(r"^(?:(?:it'?s|it is|the appointment is)\s+)?(?:for\s+)?(?:me|myself)[.!]?$", re.I)
 # What may surround "for my mother Rosa" in a message that says nothing else.
 _FILLER = frozenset(
     {
@@ -147,3 +153,14 @@ def for_staff(patient_name: str | None, relation: str | None, full_name: str) ->
     """The person staff call about, and who asked: "Patient: Rosa (mother) — requested by Ana Lopez"."""
     label = patient_label(patient_name, relation)
     return f"Patient: {label} — requested by {full_name}" if label else None
+
+
+def means_the_visitor(answer: str) -> bool:
+    """ "it's for me", typed where the patient's name was asked."""
+    return bool(_FOR_ME.match(_plain(answer)))
+
+
+def patient_name_in(answer: str) -> str | None:
+    """The name in an answer to the patient-name question, checked like the visitor's own name."""
+    text = _plain(answer)
+    return None if implausible_name(text) else clean_name(_PATIENT_NAME_LEAD.sub("", text))
