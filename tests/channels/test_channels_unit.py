@@ -283,6 +283,7 @@ async def test_telegram_typed_commands_greet_or_lose_the_slash_and_buttons_pass(
             telegram_update(data="/affirm"),  # a press on the bot's own button
         ):
             assert (await rasa.post("/webhooks/telegram/webhook", json=update)).text == "success"
+        assert (await rasa.post("/webhooks/telegram/webhook", content=b"not json")).status_code == 400
     assert told == [
         ("telegram:5", "hi"),
         ("telegram:5", "hi"),
