@@ -3,8 +3,11 @@
 Only bot.web faces the public, so providers call it; it refuses a call without the provider's
 signature or secret, or with a form field given twice (Twilio's signature check and Rasa's connector
 would read different copies), answers a delivery whose message id it has handled before with a plain
-200 (a replay, or the provider retrying) without forwarding it, then forwards the raw body and the
-provider's headers to the same route on a Rasa server, and hands Rasa's answer back to the provider.
+200 (a replay, or the provider retrying) without forwarding it, then forwards the body and the
+provider's headers to the same route on a Rasa server byte for byte, and hands Rasa's answer back to
+the provider. It changes nothing: Rasa's Slack and Facebook connectors check the provider's signature
+over the provider's bytes again, and the project's connectors (bot.connectors) see to it that typed
+text never reaches Rasa as an `/intent` command.
 """
 
 from __future__ import annotations
@@ -21,15 +24,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.connectors.choices import as_typed
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error
 from bot.store.deliveries import first_delivery, prune_deliveries
 from bot.web.signatures import (
     facebook_is_genuine,
-    facebook_signatures,
     slack_is_genuine,
-    slack_signature,
     telegram_is_genuine,
     telegram_secret_token,
     twilio_is_genuine,
@@ -150,80 +150,6 @@ def is_genuine(settings: Settings, channel: str, request: Request, body: bytes) 
     return False
 
 
-def telegram_as_typed(body: bytes) -> bytes:
-    """Telegram's /start becomes a greeting and typed text is never a `/intent` command; button
-    presses (callback data, which only the bot's own buttons carry) pass unchanged."""
-    update = json.loads(body)
-    for key in ("message", "edited_message"):
-        message = update.get(key) if isinstance(update, dict) else None
-        if isinstance(message, dict) and isinstance(message.get("text"), str):
-            text = message["text"].strip()
-            message["text"] = "hi" if text.split("@")[0] in ("/start", "/help") else as_typed(text)
-    return json.dumps(update).encode()
-
-
-def _typed_texts(messages: list, key: str) -> bool:
-    """Strip a leading `/` from each message's typed text; True if any changed."""
-    changed = False
-    for message in messages:
-        text = message.get(key) if isinstance(message, dict) else None
-        if isinstance(text, str) and text.lstrip().startswith("/"):
-            message[key] = as_typed(text)
-            changed = True
-    return changed
-
-
-def slack_as_typed(body: bytes) -> bytes | None:
-    """The event's typed text without `/intent` commands (button clicks arrive form-encoded, untouched);
-    None when nothing had to change, so the body Slack signed goes on as it is."""
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return None
-    event = payload.get("event") if isinstance(payload, dict) else None
-    return json.dumps(payload).encode() if _typed_texts([event], "text") else None
-
-
-def facebook_as_typed(body: bytes) -> bytes | None:
-    """Typed message texts without `/intent` commands; postbacks and quick replies (the bot's own
-    buttons) pass unchanged. None when nothing had to change."""
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return None
-    entries = payload.get("entry") if isinstance(payload, dict) else None
-    messages = [
-        event.get("message")
-        for entry in (entries if isinstance(entries, list) else [])
-        if isinstance(entry, dict) and isinstance(entry.get("messaging"), list)
-        for event in entry["messaging"]
-        if isinstance(event, dict)
-        and isinstance(event.get("message"), dict)
-        and not event["message"].get("quick_reply")
-    ]
-    return json.dumps(payload).encode() if _typed_texts(messages, "text") else None
-
-
-def as_typed_and_resigned(settings: Settings, channel: str, body: bytes, headers: dict[str, str]) -> bytes:
-    """Visitors' typed text never reaches Rasa as an `/intent` command on any channel. Rasa checks Slack's
-    and Facebook's signatures again, so a body changed here is signed again with the same secret."""
-    if channel == "telegram":
-        return telegram_as_typed(body)
-    if channel == "slack" and settings.channels.slack:
-        changed = slack_as_typed(body)
-        if changed is not None:
-            stamp = headers.get("x-slack-request-timestamp", "")
-            headers["x-slack-signature"] = slack_signature(
-                settings.channels.slack.signing_secret, stamp, changed
-            )
-            return changed
-    if channel == "facebook" and settings.channels.facebook:
-        changed = facebook_as_typed(body)
-        headers.update(facebook_signatures(settings.channels.facebook.app_secret, changed or body))
-        return changed or body
-    return body
-
-
 async def channel_webhook(request: Request) -> Response:
     proxy = request.app.state.proxy
     settings: Settings = proxy.settings
@@ -255,11 +181,6 @@ async def channel_webhook(request: Request) -> Response:
             logger.info("dropped a replayed %s delivery", channel)
             return Response("", status_code=200, media_type="text/plain")  # the provider stops retrying
     headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
-    if request.method == "POST":
-        try:
-            body = as_typed_and_resigned(settings, channel, body, headers)
-        except ValueError:
-            return JSONResponse({"error": "Expected a JSON update."}, status_code=400)
     answer = await proxy.ask_rasa(
         uuid.uuid4().hex,  # any server: the lock store keeps a conversation's turns in order
         request.method,

@@ -55,14 +55,6 @@ def slack_signature(signing_secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def facebook_signatures(app_secret: str, body: bytes) -> dict[str, str]:
-    """Both headers: Rasa's connector checks only the older SHA-1 one."""
-    return {
-        "x-hub-signature": "sha1=" + hmac.new(app_secret.encode(), body, hashlib.sha1).hexdigest(),
-        "x-hub-signature-256": "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest(),
-    }
-
-
 def facebook_is_genuine(app_secret: str, body: bytes, sha256: str | None, sha1: str | None) -> bool:
     """Meta signs the body with the app secret: X-Hub-Signature-256 (or the older SHA-1 header)."""
     for header, algorithm in ((sha256, hashlib.sha256), (sha1, hashlib.sha1)):

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import create_engine, text
 
 from bot.bench.servers import free_port
 from bot.launcher import answers
@@ -92,6 +93,18 @@ class Stack:
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def user_texts(self, conversations: set[str]) -> list[str]:
+        """What Rasa was told as user text in these conversations (from its tracker store), in order."""
+        engine = create_engine(self.tracker_database_url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id")
+                ).fetchall()
+        finally:
+            engine.dispose()
+        return [json.loads(data).get("text") or "" for sender, data in rows if sender in conversations]
 
 
 def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:

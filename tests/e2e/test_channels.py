@@ -146,6 +146,8 @@ class FacebookVisitor(Visitor):
 
 class SlackVisitor(Visitor):
     def request(self, text: str, button: str | None = None) -> tuple[bytes, dict[str, str]]:
+        if button:
+            return self.click(button)
         event = {
             "type": "message",
             "channel": f"D{self.ident}",
@@ -165,6 +167,18 @@ class SlackVisitor(Visitor):
             }
         ).encode()
         return body, {"Content-Type": "application/json", **slack_signature(body)}
+
+    def click(self, button: str) -> tuple[bytes, dict[str, str]]:
+        """A button click arrives form-encoded, as an interactive `payload`."""
+        payload = {
+            "type": "block_actions",
+            "user": {"id": f"U{self.ident}"},
+            "channel": {"id": f"D{self.ident}"},
+            "trigger_id": f"T{next(_ids)}",
+            "actions": [{"type": "button", "value": button}],
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        return body, {"Content-Type": "application/x-www-form-urlencoded", **slack_signature(body)}
 
     def replies(self, calls: list[Call]) -> list[str]:
         texts = []
@@ -315,6 +329,21 @@ def test_telegram_buttons_and_the_start_command(stack: Stack, providers: FakePro
     )
 
 
+@pytest.mark.parametrize("channel", ["telegram", "facebook", "slack"])
+def test_a_typed_intent_command_reaches_rasa_as_text_and_a_button_as_its_payload(
+    channel: str, stack: Stack, providers: FakeProviders
+) -> None:
+    """bot.web forwards the provider's bytes; the connector drops the slash of what was typed."""
+    visitor = VISITORS[channel](stack, providers)
+    visitor.says('/book_appointment{"full_name": "Mallory"}')
+    visitor.says("Request an appointment", button="/book_appointment")
+    conversation = f"{channel}:{visitor.ident}" if channel != "slack" else f"slack:U{visitor.ident}"
+    deadline = time.monotonic() + 10  # Rasa saves the tracker after sending its replies
+    while len(told := stack.user_texts({conversation})) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert told == ['book_appointment{"full_name": "Mallory"}', "/book_appointment"]
+
+
 def test_facebook_subscription_handshake(stack: Stack) -> None:
     query = {
         "hub.mode": "subscribe",
@@ -341,7 +370,8 @@ def test_only_messaging_channels_are_exposed(stack: Stack) -> None:
 
 
 def test_facebook_calls_signed_only_with_sha256_are_answered(stack: Stack, providers: FakeProviders) -> None:
-    """Meta's newer header alone is enough: bot.web checks it and signs again for Rasa's SHA-1 check."""
+    """Meta's newer header alone is enough: bot.web checks it, and so does the project's connector (Rasa's
+    own checks only the older SHA-1 header)."""
     visitor = FacebookVisitor("facebook", stack, providers, str(next(_ids)))
     body, headers = visitor.request("hello")
     del headers["X-Hub-Signature"]

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from bot.store.db import UnitOfWork
 from bot.store.schema import AppointmentRequest
@@ -174,19 +174,6 @@ def stored_requests(store: UnitOfWork) -> int:
         return session.execute(select(func.count()).select_from(AppointmentRequest)).scalar_one()
 
 
-def user_texts(stack: Stack, conversations: set[str]) -> list[str]:
-    """What Rasa was told as user text in these conversations (from its tracker store)."""
-    engine = create_engine(stack.tracker_database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT sender_id, data FROM events WHERE type_name = 'user'")
-            ).fetchall()
-    finally:
-        engine.dispose()
-    return [json.loads(data).get("text") or "" for sender, data in rows if sender in conversations]
-
-
 def test_chat_answers_any_input_with_json_and_stores_nothing(stack: Stack, stack_store: UnitOfWork) -> None:
     before = stored_requests(stack_store)
     created: set[str] = set()
@@ -226,7 +213,7 @@ def test_chat_answers_any_input_with_json_and_stores_nothing(stack: Stack, stack
         answers_in_json()
 
     assert len(created) > 10, "hardly any fuzzed message reached Rasa: the test would prove little"
-    told = user_texts(stack, created)
+    told = stack.user_texts(created)
     assert told, "Rasa's tracker shows none of the fuzzed conversations"
     assert [t for t in told if t.strip().startswith("/")] == [], "an /intent command reached Rasa"
     with stack_store() as session:
