@@ -218,3 +218,50 @@ class ProviderDelivery(Base):
     received_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_provider_deliveries_received", "received_at"),)
+
+
+HANDOFF_STATES = ("waiting", "held", "returned", "closed", "expired")  # the first two are active
+
+
+class Handoff(Base):
+    """A visitor's request to chat with the practice's staff, from the queue to the hand-back.
+
+    Kept in the database, not in a web server's memory, so every `bot.web` replica serves the same
+    inbox and a restart loses nothing. Only one staff member holds it (`take` is one conditional update).
+    """
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False)
+    channel = Column(String(32), nullable=False, default="web")
+    state = Column(String(16), nullable=False, default="waiting")
+    requested_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    taken_at = Column(UTCDateTime())
+    staff_user = Column(String(64))  # who holds it
+    ended_at = Column(UTCDateTime())
+    staff_typing_at = Column(UTCDateTime())
+    transcript = Column(JSON, nullable=False, default=list)  # the conversation with the bot before it
+
+    messages = relationship("HandoffMessage", order_by="HandoffMessage.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_handoffs_conversation", "conversation_id"),
+        Index("ix_handoffs_state_requested", "state", "requested_at"),
+    )
+
+
+class HandoffMessage(Base):
+    """One turn while staff hold (or the visitor waits): visitor, staff, a staff note, bot or system."""
+
+    __tablename__ = "handoff_messages"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False)
+    sender = Column(String(16), nullable=False)  # visitor | staff | note | bot | system
+    staff_user = Column(String(64))
+    text = Column(Text, nullable=False)
+    red_flag = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_handoff_messages_handoff", "handoff_id", "id"),)

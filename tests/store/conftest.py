@@ -26,7 +26,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         connection.execute(
             text(
                 "TRUNCATE access_events, outbox, status_changes, appointment_requests, staff_users, "
-                "api_keys, contact_checks "
+                "api_keys, contact_checks, handoff_messages, handoffs "
                 "RESTART IDENTITY CASCADE"
             )
         )
