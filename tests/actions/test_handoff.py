@@ -12,7 +12,11 @@ from sqlalchemy import func, select
 
 import actions.handoff
 from actions.booking import ActionStartRequest
-from actions.handoff import ActionHandoffUnanswered, ActionTalkToPerson, person_buttons
+from actions.booking_form import ValidateAppointmentForm
+from actions.forms import CALLBACK_BUTTON
+from actions.handoff import PERSON_BUTTON, ActionHandoffUnanswered, ActionTalkToPerson, person_buttons
+from actions.lookup import ValidateLookupForm
+from actions.questions import ActionMisunderstood
 from bot.store.db import UnitOfWork
 from bot.store.schema import Handoff
 from tests.actions.conftest import make_tracker, slot_events, texts, user_event
@@ -180,3 +184,21 @@ async def test_no_handoff_row_counted_twice_across_conversations(
     await run(ActionTalkToPerson(), ask("web-2"), domain)
     with store() as session:
         assert session.scalar(select(func.count()).select_from(Handoff)) == 2
+
+
+async def test_the_ladders_second_step_offers_a_person_where_one_can_join(domain: dict, clock) -> None:
+    earlier = [user_event("hello", "greet", 10.0), user_event("zzz", "nlu_fallback", 20.0)]
+    tracker = make_tracker(text="what's the weather", intent="out_of_scope", events=earlier)
+    dispatcher, _ = await run(ActionMisunderstood(), tracker, domain)
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["/request_callback", "/book_appointment", "/talk_to_person"]
+    clock(CLOSED)
+    dispatcher, _ = await run(ActionMisunderstood(), tracker, domain)
+    assert "/talk_to_person" not in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+
+
+def test_a_form_misunderstood_twice_offers_a_person_too(clock) -> None:
+    _, buttons = ValidateAppointmentForm().offer_help(ask())
+    assert [b["payload"] for b in buttons] == ["/request_callback", "/talk_to_person"]
+    assert ValidateLookupForm().offer_help(ask())[1] == [PERSON_BUTTON]
+    assert ValidateAppointmentForm().offer_help(ask("slack:U1", "slack"))[1] == [CALLBACK_BUTTON]
