@@ -61,10 +61,12 @@ def _start_callback() -> list[EventType]:
 
 def _leave_form(tracker: Tracker) -> list[EventType]:
     """A form in progress stops asking: staff take over, or the callback form replaces it. The
-    request's answers so far stay in their slots (a later request reuses them); a lookup is forgotten."""
+    request's answers so far stay in their slots (a later request reuses them); a lookup is forgotten.
+    Always `ActiveLoop(None)`, in or out of a form, as the rules say."""
+    events: list[EventType] = [ActiveLoop(None)]
     if not tracker.active_loop.get("name"):
-        return []
-    events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events
+    events.append(SlotSet("requested_slot", None))
     if tracker.active_loop.get("name") == "lookup_form":
         events += [SlotSet(slot, None) for slot in _LOOKUP_SLOTS]
     return [*events, SlotSet("form_failures", 0), SlotSet("form_blocker", None)]

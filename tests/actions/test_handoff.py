@@ -76,7 +76,7 @@ async def test_during_hours_on_the_website_the_visitor_joins_the_queue(
             "custom": {"handoff": "waiting"},
         }
     ]
-    assert events == [SlotSet("request_kind", None)]
+    assert events == [ActiveLoop(None), SlotSet("request_kind", None)]
 
 
 async def test_asking_twice_keeps_one_place_in_the_queue(domain: dict, store: UnitOfWork, clock) -> None:
@@ -92,7 +92,7 @@ async def test_outside_hours_the_hours_and_a_callback(domain: dict, store: UnitO
     (said,) = texts(dispatcher)
     assert "available Monday to Friday, 08:00–17:00" in said and "callback" in said
     assert not dispatcher.messages[0].get("custom")
-    assert events == [SlotSet("request_kind", "callback")]
+    assert events == [ActiveLoop(None), SlotSet("request_kind", "callback")]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ async def test_other_channels_get_an_honest_answer_and_a_callback(
         "Live chat with the practice's staff is only available in the chat on the practice's"
     )
     assert "(555) 010-0101" in said
-    assert events == [SlotSet("request_kind", "callback")]
+    assert events == [ActiveLoop(None), SlotSet("request_kind", "callback")]
 
 
 async def test_a_store_that_is_down_falls_back_to_a_callback(
@@ -127,7 +127,7 @@ async def test_a_store_that_is_down_falls_back_to_a_callback(
     dispatcher, events = await run(ActionTalkToPerson(), ask(), domain)
     (said,) = texts(dispatcher)
     assert "can't reach the practice's staff" in said and "(555) 010-0101" in said
-    assert events == [SlotSet("request_kind", "callback")]
+    assert events == [ActiveLoop(None), SlotSet("request_kind", "callback")]
 
 
 async def test_inside_a_form_the_form_stops_and_its_answers_stay(
@@ -160,7 +160,7 @@ async def test_unanswered_says_so_and_starts_a_callback(domain: dict, clock) -> 
     (said,) = texts(dispatcher)
     assert said.startswith("Sorry, nobody from the practice could join the chat right now.")
     assert "Monday to Friday, 08:00–17:00" in said
-    assert events == [SlotSet("request_kind", "callback")]
+    assert events == [ActiveLoop(None), SlotSet("request_kind", "callback")]
 
 
 @pytest.mark.parametrize("intent", ["talk_to_person", "handoff_unanswered"])
