@@ -40,6 +40,8 @@ from bot.store.requests import NewRequest
 
 logger = logging.getLogger(__name__)
 
+# A callback request, asked for or offered because no person can join the chat (actions/handoff.py).
+CALLBACK_INTENTS = ("request_callback", "talk_to_person", "handoff_unanswered")
 PENDING_NOTE = " It may take a few minutes to reach the practice's list, but nothing more is needed from you."
 
 FIELD_SYNONYMS = {
@@ -97,14 +99,16 @@ class ActionStartRequest(Action):
         return "action_start_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        kind = "callback" if latest_intent(tracker) == "request_callback" else "appointment"
+        intent = latest_intent(tracker)
+        kind = "callback" if intent in CALLBACK_INTENTS else "appointment"
         events: list[EventType] = [
             SlotSet("request_kind", kind),
             SlotSet("form_blocker", None),
             SlotSet("form_failures", 0),
         ]
         if kind == "callback":
-            dispatcher.utter_message(text="Sure, I'll ask the practice to call you back.")
+            if intent == "request_callback":  # after asking for a person, action_talk_to_person explained
+                dispatcher.utter_message(text="Sure, I'll ask the practice to call you back.")
             # Switching from an appointment request: only the name and phone carry over.
             return events + [
                 SlotSet(field, None)

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import latest_intent, latest_text, practice_now, settings
-from actions.forms import Blocker, LimitedFormValidator
+from actions.forms import CALLBACK_BUTTON, Blocker, LimitedFormValidator
 from bot.booking.contact import (
     affirms,
     clean_name,
@@ -56,7 +56,7 @@ _SPOKEN = {
 }
 INTERRUPTIONS = {"faq", "unknown", "several_questions", "about_practice", "medical_advice", "out_of_scope"}
 # The domain's `not_intent` list of the form slots: messages that are no answer to the open question.
-NOT_ANSWERS = {"stop", *INTERRUPTIONS, "red_flag", "cancel_request", "request_callback"}
+NOT_ANSWERS = {"stop", *INTERRUPTIONS, "red_flag", "cancel_request", "request_callback", "talk_to_person"}
 
 
 def _is_timestamp(value: Any) -> bool:
@@ -275,7 +275,7 @@ class ValidateAppointmentForm(RequestFormValidator):
         return (
             "If it's easier, the practice can call you back instead (your answers so far are kept), "
             f"or you can call them at {settings().practice_phone}.",
-            [{"title": "Request a callback", "payload": "/request_callback"}],
+            [CALLBACK_BUTTON, *super().offer_help(tracker)[1]],
         )
 
     def phone_optional(self) -> bool:

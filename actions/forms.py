@@ -11,8 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import settings
+from actions.handoff import person_buttons
 
 MAX_FAILURES = 3
+CALLBACK_BUTTON = {"title": "Request a callback", "payload": "/request_callback"}
 
 
 class Blocker(str, Enum):
@@ -53,4 +55,6 @@ class LimitedFormValidator(FormValidationAction):
 
     def offer_help(self, tracker: Tracker) -> tuple[str, list[dict]]:
         """What a visitor misunderstood twice in a row is offered besides trying again."""
-        return f"If it's easier, you can call the practice at {settings().practice_phone}.", []
+        return f"If it's easier, you can call the practice at {settings().practice_phone}.", person_buttons(
+            tracker
+        )

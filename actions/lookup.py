@@ -169,8 +169,8 @@ class ValidateLookupForm(LimitedFormValidator):
                 "form_failures": 0,
                 "form_blocker": Blocker.STUCK.value,
             }
-        offer = f" {self.offer_help(tracker)[0]}" if failures == MAX_FAILURES - 1 else ""
-        dispatcher.utter_message(text=NO_MATCH + offer)
+        offer, buttons = self.offer_help(tracker) if failures == MAX_FAILURES - 1 else ("", [])
+        dispatcher.utter_message(text=f"{NO_MATCH} {offer}".strip(), buttons=buttons or None)
         return {"lookup_reference": None, "lookup_contact": None, "form_failures": failures}
 
 

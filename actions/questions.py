@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.booking import clear_form, review_pending
 from actions.context import latest_text, settings
+from actions.handoff import person_buttons
 from bot.booking.contact import affirms, denies
 from bot.conversation.safety import emergency_text
 
@@ -172,7 +173,8 @@ class ActionSpanishNotice(Action):
 
 
 class ActionMisunderstood(Action):
-    """Ask to rephrase; after two misunderstandings in a row, offer a human callback instead."""
+    """Ask to rephrase; after two misunderstandings in a row, offer a human callback instead (and a live
+    chat with staff where someone can join)."""
 
     def name(self) -> str:
         return "action_misunderstood"
@@ -189,7 +191,7 @@ class ActionMisunderstood(Action):
             dispatcher.utter_message(
                 text="I'm sorry I'm not able to help with that. Would you like someone from the practice to "
                 f"call you back? You can also call them at {settings().practice_phone}.",
-                buttons=_OFFER_BUTTONS,
+                buttons=[*_OFFER_BUTTONS, *person_buttons(tracker)],
             )
         elif (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope":
             dispatcher.utter_message(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
@@ -20,10 +20,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from bot.booking.contact import find_email, find_phone, normalise_email, normalise_phone, split_phone
+from bot.conversation.transcript import with_handoff_turns
 from bot.notifications import email as staff_email
 from bot.notifications import webhook_events
 from bot.settings import Settings
-from bot.store import contact_checks
+from bot.store import contact_checks, handoffs
 from bot.store import requests as store
 from bot.store.codes import new_code
 from bot.store.db import UnitOfWork, describe_error
@@ -54,7 +55,13 @@ def _announce(
 def store_request(
     session: Session, settings: Settings, new: NewRequest, reference: str | None = None
 ) -> tuple[AppointmentRequest, bool]:
-    """Store once per idempotency key and queue the staff e-mail and webhook with it."""
+    """Store once per idempotency key and queue the staff e-mail and webhook with it.
+
+    The transcript gains the conversation's live-chat turns (visitor and staff) here, in the same
+    transaction, so a request stored later from the spool gets them too.
+    """
+    if new.conversation_id and (turns := handoffs.handoff_turns(session, new.conversation_id)):
+        new = replace(new, transcript=with_handoff_turns(new.transcript, turns))
     request, created = store.create_request(session, new, actor=VISITOR, reference=reference)
     if created:  # delivered later from the outbox; never blocks the visitor
         _announce(session, settings, request, CREATED, email_staff=True)

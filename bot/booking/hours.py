@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -30,6 +30,15 @@ class OpeningHours:
         if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
             return f"{_DAY_NAMES[ordered[0]]} to {_DAY_NAMES[ordered[-1]]}"
         return ", ".join(_DAY_NAMES[d] for d in ordered)
+
+    def describe(self) -> str:
+        """ "Monday to Friday, 08:00–17:00": what the bot says when staff are not there."""
+        return f"{self.describe_days()}, {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+def is_open(hours: OpeningHours, now: datetime) -> bool:
+    """Whether `now` (in the practice's time zone) is inside the opening hours: staff can answer."""
+    return hours.is_open_on(now.weekday()) and hours.opens <= now.time() < hours.closes
 
 
 def parse_hours(text: str) -> OpeningHours:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 import pytest
 
-from bot.booking.hours import HoursError, parse_hours
+from bot.booking.hours import HoursError, is_open, parse_hours
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,21 @@ def test_describe_days(text: str, described: str) -> None:
 def test_what_is_not_opening_hours_is_refused(text: str) -> None:
     with pytest.raises(HoursError, match=text):
         parse_hours(text)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 12, 3, 8, 0), True),  # a Thursday, at opening time
+        (datetime(2026, 12, 3, 16, 59), True),
+        (datetime(2026, 12, 3, 17, 0), False),  # closing time: nobody to answer any more
+        (datetime(2026, 12, 3, 7, 59), False),
+        (datetime(2026, 12, 5, 10, 0), False),  # a Saturday
+    ],
+)
+def test_is_open(moment: datetime, expected: bool) -> None:
+    assert is_open(parse_hours("Mon-Fri 08:00-17:00"), moment) is expected
+
+
+def test_describe_says_days_and_window() -> None:
+    assert parse_hours("Mon-Fri 08:00-17:00").describe() == "Monday to Friday, 08:00–17:00"
