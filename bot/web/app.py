@@ -198,9 +198,8 @@ async def chat(request: Request) -> Response:
 
     if not is_new:  # a new conversation has no handoff
         # A button chosen while staff hold the chat reaches them as its title (payloads mean nothing to them).
-        typed = (
-            message if "payload" not in data else (_clean_text(data.get("title")) or "")[:MAX_MESSAGE_LENGTH]
-        )
+        title = (_clean_text(data.get("title")) or "")[:MAX_MESSAGE_LENGTH] or None
+        typed = message if "payload" not in data else title
         during_handoff = await handoff.chat_turn(request, conversation, typed)
         if during_handoff is not None:
             return during_handoff
