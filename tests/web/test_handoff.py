@@ -12,7 +12,7 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from bot.conversation.safety import emergency_text
-from bot.settings import get_settings
+from bot.settings import ROOT, get_settings
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.handoffs import (
     active_handoff,
@@ -346,3 +346,12 @@ def test_two_replicas_on_one_database_serve_the_same_handoff(shared_database: st
             {"text": "Hello from the bot"}
         ]
         assert len(rasa.received) == asked + 1
+
+
+WIDGET = (ROOT / "bot" / "web" / "static" / "widget.js").read_text()
+
+
+def test_the_widget_long_polls_events_and_renders_text_only() -> None:
+    assert "/chat/events" in WIDGET and "X-Conversation-Token" in WIDGET
+    assert "(practice staff)" in WIDGET and "in the queue." in WIDGET and "is typing…" in WIDGET
+    assert "innerHTML" not in WIDGET and "insertAdjacentHTML" not in WIDGET and "document.write" not in WIDGET
