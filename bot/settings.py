@@ -11,6 +11,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -144,6 +145,7 @@ class Settings:
     channels: ChannelSettings = ChannelSettings()
     spool_dir: Path = VAR_DIR / "outbox" / "requests"
     action_server_token: str | None = None  # derived from SECRET_KEY when unset (bot.ops.runtime_config)
+    handoff_wait: timedelta = timedelta(minutes=3)  # a visitor's wait for staff before the bot takes over
 
     @property
     def is_production(self) -> bool:
@@ -215,6 +217,14 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Netw
         return tuple(ip_network(item, strict=False) for item in _list(env, name))
     except ValueError as error:
         raise SettingsError(f"{name}: {error}") from None
+
+
+def _minutes(env: Mapping[str, str], name: str, default: str) -> timedelta:
+    raw = env.get(name, "").strip() or default
+    minutes = float(raw) if re.fullmatch(r"\d+(\.\d+)?|\.\d+", raw) else 0.0
+    if not 0 < minutes <= 24 * 60:
+        raise SettingsError(f"{name}: '{raw}' is not a number of minutes above 0, up to 1440 (e.g. 3 or 0.5)")
+    return timedelta(minutes=minutes)
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:
@@ -310,6 +320,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         channels=channels,
         spool_dir=_local_path(env, _spool_variable(env), "var/outbox/requests"),
         action_server_token=action_server_token,
+        handoff_wait=_minutes(env, "HANDOFF_WAIT_MINUTES", "3"),
     )
 
 

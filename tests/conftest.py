@@ -57,6 +57,7 @@ SETTING_NAMES = (
     "LOCK_STORE_URL",
     "ACTION_SERVER_TOKEN",
     "SPOOL_DIR",
+    "HANDOFF_WAIT_MINUTES",
     "LOCAL_OUTBOX_DIR",  # its old name, still read
     *CHANNEL_SETTING_NAMES,
 )

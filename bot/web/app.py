@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +26,23 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.connectors.choices import as_typed
 from bot.notifications.email import deliver_due_emails
 from bot.notifications.webhook_events import deliver_due_webhooks
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error, make_engine
-from bot.web import api, provider_webhooks, staff
+from bot.web import api, handoff, provider_webhooks, staff
 from bot.web.body_limit import BodyLimit
 from bot.web.limits import RateLimiter, client_network, is_trusted_proxy
+from bot.web.replies import OUTAGE, error, widget_messages
 from bot.web.secret_key import secret_key
+from bot.web.security_headers import SecurityHeaders
 from bot.web.tokens import (
+    TOKEN_HEADER,
     conversation_of,
     new_conversation,
     payload_is_genuine,
-    sign_payload,
     token_expired,
     token_for,
 )
@@ -55,55 +56,8 @@ MAX_BODY_BYTES = 8_192
 BODY_LIMITS = (("/chat", MAX_BODY_BYTES), ("/webhooks/", provider_webhooks.MAX_BODY_BYTES))
 DEFAULT_BODY_LIMIT = 64 * 1024
 RASA_TIMEOUT_S = 10.0
-TOKEN_HEADER = "X-Conversation-Token"
 NOTIFY_INTERVAL_S = 5
-OUTAGE = (
-    "Sorry, the assistant is not available right now. Please try again in a moment, or call the practice "
-    "at {phone}."
-)
 EXPIRED = "Our earlier conversation has ended after a day without messages, so this is a new one."
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "SAMEORIGIN",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
-
-
-def _private_path(path: str) -> bool:
-    """Staff pages and the read API carry patient data: no browser or proxy may keep a copy."""
-    return path == "/staff" or path.startswith(("/staff/", "/api/"))
-
-
-class SecurityHeaders:
-    """Adds the security headers to every response (pure ASGI, so streaming stays untouched), and
-    `Cache-Control: no-store` to every staff and API response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                present = {name.decode().lower() for name, _ in headers}
-                for name, value in SECURITY_HEADERS.items():
-                    if name.lower() not in present:
-                        headers.append((name.encode(), value.encode()))
-                if _private_path(scope["path"]):
-                    headers[:] = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
-                    headers.append((b"cache-control", b"no-store"))
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
 
 @dataclass
@@ -115,6 +69,9 @@ class Proxy:
     per_conversation: RateLimiter
     per_client: RateLimiter
     client: httpx.AsyncClient | None = None
+    # /chat/events: a waiting widget asks every 20 s or so, at once again after each answer.
+    events_per_conversation: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window_s=60))
+    events_per_client: RateLimiter = field(default_factory=lambda: RateLimiter(limit=300, window_s=60))
 
     def rasa_order(self, conversation: str) -> list[str]:
         """Every Rasa server, starting with this conversation's own (sticky, so turns stay in order)."""
@@ -182,10 +139,6 @@ class Proxy:
         return hops[0] if hops else host
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, **extra)
-
-
 def _is_text(raw: Any) -> bool:
     """A string that can be sent on as UTF-8 (JSON's `\\ud800` escapes give lone surrogates that cannot)."""
     return isinstance(raw, str) and not any("\ud800" <= ch <= "\udfff" for ch in raw)
@@ -208,13 +161,14 @@ async def chat(request: Request) -> Response:
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting fits in MAX_BODY_BYTES
-        return _error(400, 'Please send JSON like {"message": "hello"}.')
+        return error(400, 'Please send JSON like {"message": "hello"}.')
     if not isinstance(data, dict):
-        return _error(400, 'Please send a JSON object like {"message": "hello"}.')
+        return error(400, 'Please send a JSON object like {"message": "hello"}.')
 
     given = request.headers.get(TOKEN_HEADER)
     conversation = conversation_of(proxy.secret, given)
     restarted = conversation is None and token_expired(proxy.secret, given)
+    is_new = conversation is None
     if conversation is None:
         conversation, _ = new_conversation(proxy.secret)
 
@@ -224,46 +178,42 @@ async def chat(request: Request) -> Response:
         if not (_is_text(payload) and _is_text(signature)) or not payload_is_genuine(
             proxy.secret, conversation, payload, signature
         ):
-            return _error(400, "That choice is no longer available. Please type your answer instead.")
+            return error(400, "That choice is no longer available. Please type your answer instead.")
         message = payload
     else:
         message = _clean_text(data.get("message"))
         if not message:
-            return _error(400, "Please type a message.")
+            return error(400, "Please type a message.")
         if len(message) > MAX_MESSAGE_LENGTH:
-            return _error(413, f"Please keep messages under {MAX_MESSAGE_LENGTH} characters.")
+            return error(413, f"Please keep messages under {MAX_MESSAGE_LENGTH} characters.")
 
     client = proxy.client_key(request)
     for limiter, key in ((proxy.per_client, client), (proxy.per_conversation, conversation)):
         if not limiter.allow(key):
-            return _error(
+            return error(
                 429,
                 "You're sending messages very quickly. Please wait a moment and try again.",
                 headers={"Retry-After": str(limiter.retry_after(key))},
             )
 
+    if not is_new:  # a new conversation has no handoff
+        # A button chosen while staff hold the chat reaches them as its title (payloads mean nothing to them).
+        title = (_clean_text(data.get("title")) or "")[:MAX_MESSAGE_LENGTH] or None
+        typed = message if "payload" not in data else title
+        during_handoff = await handoff.chat_turn(request, conversation, typed)
+        if during_handoff is not None:
+            return during_handoff
+
     answer = await proxy.forward(conversation, message)
     if answer is None:
-        return _error(503, OUTAGE.format(phone=proxy.settings.practice_phone), headers={"Retry-After": "5"})
-    messages = []
-    for item in answer:
-        entry: dict[str, Any] = {"text": item.get("text") or ""}
-        buttons = [
-            {
-                "title": str(button.get("title", "")),
-                "payload": str(button.get("payload", "")),
-                "signature": sign_payload(proxy.secret, conversation, str(button.get("payload", ""))),
-            }
-            for button in item.get("buttons") or []
-        ]
-        if buttons:
-            entry["buttons"] = buttons
-        if entry["text"] or buttons:
-            messages.append(entry)
+        return error(503, OUTAGE.format(phone=proxy.settings.practice_phone), headers={"Retry-After": "5"})
+    messages, waiting = widget_messages(proxy.secret, conversation, answer)
     if restarted:
         messages.insert(0, {"text": EXPIRED})
     # Re-issued with every answer: the lifetime runs from the last reply (bot/web/tokens.py).
-    reply = {"token": token_for(proxy.secret, conversation), "messages": messages}
+    reply: dict[str, Any] = {"token": token_for(proxy.secret, conversation), "messages": messages}
+    if waiting:
+        reply["handoff"] = await handoff.queued(request, conversation)
     return JSONResponse({**reply, "restarted": True} if restarted else reply)
 
 
@@ -320,8 +270,8 @@ async def _deliver_notifications(settings: Settings, app: Starlette) -> None:
         for deliver in (deliver_due_emails, deliver_due_webhooks):
             try:
                 await asyncio.to_thread(deliver, settings, app.state.uow)
-            except Exception as error:  # a broken database must not end the loop; it is retried next round
-                logger.error("delivering notifications failed: %s", describe_error(error))
+            except Exception as problem:  # a broken database must not end the loop; it is retried next round
+                logger.error("delivering notifications failed: %s", describe_error(problem))
         await asyncio.sleep(NOTIFY_INTERVAL_S)
 
 
@@ -362,10 +312,10 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         )
     middleware.append(Middleware(BodyLimit, limits=BODY_LIMITS, default=DEFAULT_BODY_LIMIT))  # inside CORS
 
-    async def unexpected(request: Request, error: Exception) -> Response:
-        logger.error("unexpected error on %s: %s", request.url.path, describe_error(error))
-        return _error(
-            503 if request.url.path == "/chat" else 500, OUTAGE.format(phone=settings.practice_phone)
+    async def unexpected(request: Request, problem: Exception) -> Response:
+        logger.error("unexpected error on %s: %s", request.url.path, describe_error(problem))
+        return error(
+            503 if request.url.path.startswith("/chat") else 500, OUTAGE.format(phone=settings.practice_phone)
         )
 
     app = Starlette(
@@ -376,6 +326,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             Route("/widget.css", _static("widget.css", "text/css")),
             Route("/site.css", _static("site.css", "text/css")),
             Route("/chat", chat, methods=["POST"]),
+            Route("/chat/events", handoff.chat_events, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/staff.css", _static("staff.css", "text/css")),

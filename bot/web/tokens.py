@@ -14,6 +14,7 @@ import hmac
 import secrets
 import time
 
+TOKEN_HEADER = "X-Conversation-Token"  # the widget sends it: a cookie is blocked when embedded elsewhere
 _ID_BYTES = 18
 MAX_TOKEN_LENGTH = 200
 # A conversation token lasts a day after the last reply: /chat re-issues it with every answer, so a

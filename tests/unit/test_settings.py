@@ -86,6 +86,11 @@ def test_explicit_values_are_read() -> None:
         ({"LOCK_STORE_URL": "127.0.0.1:6379"}, "LOCK_STORE_URL"),
         ({"LOCK_STORE_URL": "redis://127.0.0.1:port/1"}, "LOCK_STORE_URL"),
         ({"LOCK_STORE_URL": "redis://127.0.0.1:6379/first"}, "LOCK_STORE_URL"),
+        ({"HANDOFF_WAIT_MINUTES": "0"}, "HANDOFF_WAIT_MINUTES"),
+        ({"HANDOFF_WAIT_MINUTES": "-1"}, "HANDOFF_WAIT_MINUTES"),
+        ({"HANDOFF_WAIT_MINUTES": "three"}, "HANDOFF_WAIT_MINUTES"),
+        ({"HANDOFF_WAIT_MINUTES": "nan"}, "HANDOFF_WAIT_MINUTES"),
+        ({"HANDOFF_WAIT_MINUTES": "100000"}, "HANDOFF_WAIT_MINUTES"),
         ({"SLACK_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
         ({"TELEGRAM_BOT_NAME": "clinic_bot"}, "TELEGRAM_ACCESS_TOKEN"),
         (
@@ -125,6 +130,11 @@ def test_bad_values_raise_a_one_line_error_naming_the_variable(env: dict[str, st
     message = str(error.value)
     assert message.startswith(f"{variable}: ")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("", 180), ("3", 180), ("0.05", 3), (" 1.5 ", 90), (".5", 30)])
+def test_the_handoff_wait_is_a_positive_number_of_minutes(raw: str, seconds: float) -> None:
+    assert load_settings({"HANDOFF_WAIT_MINUTES": raw}).handoff_wait.total_seconds() == seconds
 
 
 def test_production_accepts_a_real_secret() -> None:
@@ -242,6 +252,7 @@ def test_env_example_documents_every_setting_and_loads_as_is() -> None:
         "ACTION_SERVER_URL",
         "LOCK_STORE_URL",
         "SPOOL_DIR",
+        "HANDOFF_WAIT_MINUTES",
         *CHANNEL_SETTING_NAMES,
     ):
         assert name in text, f"{name} is not documented in .env.example"

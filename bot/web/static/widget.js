@@ -23,12 +23,18 @@
   // The transcript is kept in the host site's storage for a day after its last message, as long as
   // bot.web's conversation token lasts after the last reply; then both start afresh.
   var LIFETIME_MS = 24 * 60 * 60 * 1000;
+  // While the practice's staff are asked to join (or have), /chat/events is long-polled: each call
+  // answers when there is news or after ~20 s, and the next one starts at once; errors back off.
+  var POLL_BACKOFF_MS = 5000;
+  var SHOWN_AS = { staff: "staff", system: "system" };  // anything else from /chat/events is the bot
 
   var state = load();
   var pending = null;
+  var poll = { busy: false, timer: null, controller: null, generation: 0, paused: false };
 
   function fresh(open) {
-    return { token: null, messages: [], greeted: false, open: open, unread: 0, activeAt: Date.now() };
+    return { token: null, messages: [], greeted: false, open: open, unread: 0, activeAt: Date.now(),
+      handoff: null, after: 0 };
   }
 
   function load() {
@@ -94,6 +100,10 @@
     el("span", { "class": "prl-dot", "aria-hidden": "true" }), el("span", { "class": "prl-sr", text: "The assistant is typing" })
   ]);
   typing.hidden = true;
+  var status = el("div", { "class": "prl-status", role: "status", "aria-live": "polite" });
+  status.hidden = true;
+  var staffTyping = el("div", { "class": "prl-staff-typing", role: "status", "aria-live": "polite" });
+  staffTyping.hidden = true;
   var input = el("input", { id: "prl-input", type: "text", maxlength: "1000", autocomplete: "off", placeholder: "Type your message" });
   var send = el("button", { type: "submit", "class": "prl-send", text: "Send" });
   var form = el("form", { "class": "prl-form" }, [
@@ -103,7 +113,7 @@
   var close = el("button", { type: "button", "class": "prl-close", "aria-label": "Close chat", text: "×" });
   var panel = el("section", { id: "prl-panel", "class": "prl-panel", role: "dialog", "aria-label": title }, [
     el("header", { "class": "prl-header" }, [el("h2", { text: title }), restart, close]),
-    log, typing, form
+    log, status, staffTyping, typing, form
   ]);
   panel.hidden = true;
   var root = el("div", { "class": "prl-chat" }, [launcher, unreadText, panel]);
@@ -125,6 +135,10 @@
   function renderMessage(message, isLast, isCurrent) {
     var bubble = el("div", { "class": "prl-msg prl-" + message.from });
     if (message.from === "me") bubble.appendChild(el("span", { "class": "prl-sr", text: "You said: " }));
+    if (message.from === "staff") {
+      bubble.appendChild(el("span", { "class": "prl-staff-name", text: (message.name || "Practice staff") +
+        (message.name ? " (practice staff)" : "") }));
+    }
     bubble.appendChild(linkified(message.text || ""));
     if (message.from === "error" && isLast && pending) {
       var retry = el("button", { type: "button", "class": "prl-retry", text: "Try again" });
@@ -162,7 +176,7 @@
     state.activeAt = Date.now();
     state.messages.push(message);
     if (state.messages.length > 200) state.messages = state.messages.slice(-200);
-    if (!state.open && message.from === "bot") state.unread += 1;
+    if (!state.open && message.from !== "me" && message.from !== "error") state.unread += 1;
     save();
     render();
   }
@@ -211,6 +225,7 @@
           (result.data.messages || []).forEach(function (message) {
             add({ from: "bot", text: message.text, buttons: message.buttons });
           });
+          if (result.data.handoff) setHandoff(result.data.handoff);
           return;
         }
         var retriable = result.status >= 500 || result.status === 429;
@@ -227,7 +242,92 @@
   function choose(button) {
     add({ from: "me", text: button.title });
     input.focus();  // the chosen button is gone after re-rendering; keep keyboard users in the chat
-    deliver({ payload: button.payload, signature: button.signature });
+    // The title goes along: if the practice's staff hold the chat, it is what they read.
+    deliver({ payload: button.payload, signature: button.signature, title: button.title });
+  }
+
+  function isActive(handoff) {
+    return !!handoff && (handoff.state === "waiting" || handoff.state === "held");
+  }
+
+  function statusText(handoff) {
+    if (!isActive(handoff)) return "";
+    if (handoff.state === "held") return (handoff.staff || "A member of staff") + " from the practice has joined.";
+    if (handoff.position > 1) return "You're number " + handoff.position + " in the queue.";
+    return "Someone from the practice will be with you shortly.";
+  }
+
+  function renderHandoff() {
+    var handoff = state.handoff;
+    var text = statusText(handoff);
+    if (status.textContent !== text) status.textContent = text;  // unchanged text is not announced again
+    status.hidden = !text;
+    var typingNow = isActive(handoff) && handoff.state === "held" && handoff.typing === true;
+    var typingText = typingNow ? (handoff.staff || "The practice's staff member") + " is typing…" : "";
+    if (staffTyping.textContent !== typingText) staffTyping.textContent = typingText;
+    staffTyping.hidden = !typingNow;
+  }
+
+  function setHandoff(handoff) {
+    state.handoff = handoff && typeof handoff === "object" ? handoff : null;
+    save();
+    renderHandoff();
+    if (isActive(state.handoff)) schedulePoll(0); else stopPolling();
+  }
+
+  function stopPolling() {
+    poll.generation += 1;  // an answer still on its way is ignored
+    clearTimeout(poll.timer);
+    poll.timer = null;
+    if (poll.controller) poll.controller.abort();
+    poll.controller = null;
+    poll.busy = false;
+  }
+
+  function schedulePoll(delay) {
+    if (poll.busy || poll.timer || poll.paused) return;
+    poll.timer = setTimeout(function () { poll.timer = null; pollEvents(); }, delay);
+  }
+
+  function receive(data) {
+    (data.messages || []).forEach(function (message) {
+      if (typeof message.id === "number" && message.id > (Number(state.after) || 0)) state.after = message.id;
+      add({ from: SHOWN_AS[message.from] || "bot", name: message.name, text: message.text, buttons: message.buttons });
+    });
+    setHandoff(data.handoff);
+  }
+
+  function pollEvents() {
+    var handoff = state.handoff;
+    if (!isActive(handoff) || !state.token || poll.busy || poll.paused) return;
+    var generation = poll.generation;
+    poll.busy = true;
+    poll.controller = window.AbortController ? new AbortController() : null;
+    var query = "?after=" + (Number(state.after) || 0) + "&state=" + encodeURIComponent(handoff.state) +
+      "&position=" + (Number(handoff.position) || 0) + "&typing=" + (handoff.typing ? "1" : "0");
+    fetch(server + "/chat/events" + query, {
+      headers: { "X-Conversation-Token": state.token }, mode: "cors", credentials: "omit",
+      signal: poll.controller ? poll.controller.signal : undefined
+    })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { status: response.status, data: data };
+        });
+      })
+      .then(function (result) {
+        if (generation !== poll.generation) return;
+        poll.busy = false;
+        poll.controller = null;
+        if (result.status === 200) receive(result.data);
+        else if (result.status === 400 || result.status === 401) setHandoff(null);  // nothing to wait for
+        else schedulePoll(POLL_BACKOFF_MS);
+      })
+      .catch(function () {
+        if (generation !== poll.generation) return;
+        poll.busy = false;
+        poll.controller = null;
+        schedulePoll(POLL_BACKOFF_MS);
+      });
   }
 
   form.addEventListener("submit", function (event) {
@@ -241,15 +341,24 @@
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   close.addEventListener("click", function () { setOpen(false); });
   restart.addEventListener("click", function () {
+    stopPolling();
     forget();
     state = fresh(true);
     pending = null;
+    renderHandoff();
     setOpen(true);
+  });
+  window.addEventListener("pagehide", function () { poll.paused = true; stopPolling(); });
+  window.addEventListener("pageshow", function (event) {
+    poll.paused = false;
+    if (event.persisted && isActive(state.handoff)) schedulePoll(0);  // back from the page cache
   });
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") setOpen(false);
   });
 
   render();
+  renderHandoff();
+  if (isActive(state.handoff)) schedulePoll(0);
   if (state.open || openOnLoad) setOpen(true);
 })();
