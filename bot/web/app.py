@@ -33,7 +33,7 @@ from bot.notifications.email import deliver_due_emails
 from bot.notifications.webhook_events import deliver_due_webhooks
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error, make_engine
-from bot.web import api, provider_webhooks, staff
+from bot.web import api, inbox, provider_webhooks, staff
 from bot.web.body_limit import BodyLimit
 from bot.web.limits import RateLimiter, client_network, is_trusted_proxy
 from bot.web.secret_key import secret_key
@@ -380,6 +380,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             Route("/readyz", readyz),
             Route("/staff.css", _static("staff.css", "text/css")),
             *staff.routes,
+            *inbox.routes,
             *api.routes,
             *provider_webhooks.routes,
         ],
