@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -34,6 +36,7 @@ ENDED = "This conversation has ended."
 RETURNED = "You're back with the assistant. It can help you with the rest."
 CLOSED = "The practice's staff member has closed this chat. The assistant can help you with anything else."
 LOGGED_OUT = "Your session has ended. Please log in again."
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 Handler = Callable[[Request, StaffSession, StaffUser], Awaitable[Response]]
 Action = Callable[[Request, StaffUser, dict[str, Any]], Awaitable[Response]]
@@ -83,7 +86,7 @@ def transcript_json(handoff: Handoff) -> list[dict[str, Any]]:
     ]
 
 
-def _summary(db: Any, handoff: Handoff, now: datetime) -> dict[str, Any]:
+def _summary(db: Session, handoff: Handoff, now: datetime) -> dict[str, Any]:
     messages = handoffs.messages_after(db, handoff.id)
     shown = [m.text for m in messages if m.sender != "note"] or [e["text"] for e in transcript_json(handoff)]
     return {
@@ -97,7 +100,7 @@ def _summary(db: Any, handoff: Handoff, now: datetime) -> dict[str, Any]:
     }
 
 
-def _feed(db: Any, now: datetime) -> dict[str, Any]:
+def _feed(db: Session, now: datetime) -> dict[str, Any]:
     rows = handoffs.inbox(db)
     return {
         "waiting": sum(1 for h in rows if h.state == "waiting"),
@@ -105,9 +108,13 @@ def _feed(db: Any, now: datetime) -> dict[str, Any]:
     }
 
 
+def whole_number(raw: str) -> int | None:
+    """A non-negative id as typed in a URL (ASCII digits only: "²".isdigit() is true), or None."""
+    return int(raw) if _DIGITS.fullmatch(raw) else None
+
+
 def _handoff_id(request: Request) -> int | None:
-    raw = request.path_params.get("handoff_id", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return whole_number(request.path_params.get("handoff_id", ""))
 
 
 def _poll(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -189,7 +196,7 @@ def _done(handoff: Handoff, **extra: Any) -> JSONResponse:
     return JSONResponse({"ok": True, "state": handoff.state, "staff_user": handoff.staff_user, **extra})
 
 
-def _audit(db: Any, user: StaffUser, action: str, handoff: Handoff) -> None:
+def _audit(db: Session, user: StaffUser, action: str, handoff: Handoff) -> None:
     """Who did what to which conversation; never what was written."""
     record_access(db, f"staff:{user.username}", action, None, f"handoff {handoff.id}")
 
@@ -280,8 +287,8 @@ async def feed(request: Request, session: StaffSession, user: StaffUser) -> Resp
 
 @_poll
 async def messages(request: Request, session: StaffSession, user: StaffUser) -> Response:
-    after = request.query_params.get("after", "0")
-    if not after.isdigit() or len(after) > 12:
+    after = whole_number(request.query_params.get("after", "0"))
+    if after is None:
         return _error(400, "after must be a message id (a whole number, 0 for everything).")
     handoff_id = _handoff_id(request)
     with request.app.state.uow() as db:
@@ -289,9 +296,9 @@ async def messages(request: Request, session: StaffSession, user: StaffUser) -> 
         if handoff is None:
             return _error(404, "There is no such conversation.")
         body: dict[str, Any] = {"state": handoff.state, "staff_user": handoff.staff_user}
-        if int(after) == 0:
+        if after == 0:
             body["transcript"] = transcript_json(handoff)
-        body["messages"] = [message_json(m) for m in handoffs.messages_after(db, handoff.id, int(after))]
+        body["messages"] = [message_json(m) for m in handoffs.messages_after(db, handoff.id, after)]
         body["visitor_typing"] = False  # the widget does not report typing
         return JSONResponse(body)
 
@@ -307,7 +314,8 @@ async def page(request: Request) -> Response:
     with request.app.state.uow() as db:
         listing = _feed(db, now)
         if raw:
-            selected = handoffs.get_handoff(db, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+            wanted = whole_number(raw)
+            selected = handoffs.get_handoff(db, wanted) if wanted else None
             status = 200 if selected else 404
         if selected is not None:
             transcript = transcript_json(selected)

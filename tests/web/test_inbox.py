@@ -210,7 +210,10 @@ def test_an_unknown_conversation_is_404(alice: TestClient) -> None:
         assert act(alice, 999, action, text="hi").status_code == 404
     assert alice.get("/staff/inbox/999/messages").status_code == 404
     assert alice.get("/staff/inbox/abc/messages").status_code == 404
-    assert alice.get("/staff/inbox?id=999").status_code == 404
+    for odd in ("999", "²", "1" * 30, "-1"):
+        assert alice.get("/staff/inbox", params={"id": odd}).status_code == 404
+    assert alice.get("/staff/inbox/²/messages").status_code == 404
+    assert alice.get("/staff/inbox/1/messages?after=²").status_code == 400
     assert alice.get("/staff/inbox/1/messages?after=-1").status_code == 400
 
 

@@ -15,6 +15,10 @@
   var csrf = tokenTag ? tokenTag.content : "";
   var stopped = false;
   var lastTyping = 0;
+  var seen = {};  // message ids shown: polls may overlap, and each message shows once
+  Array.prototype.forEach.call(document.querySelectorAll("#messages li[data-id]"), function (li) {
+    seen[li.dataset.id] = true;
+  });
 
   function byId(id) { return document.getElementById(id); }
 
@@ -88,7 +92,8 @@
 
   function addMessage(message) {
     var list = byId("messages");
-    if (!list || message.id <= lastId) return;
+    if (!list || seen[message.id]) return;
+    seen[message.id] = true;
     var li = element("li", "msg from-" + message.sender);
     li.dataset.id = String(message.id);
     li.appendChild(element("span", "who", who(message)));
@@ -99,8 +104,11 @@
     }
     li.appendChild(document.createTextNode(" "));
     li.appendChild(element("span", "text", message.text));
-    list.appendChild(li);
-    lastId = message.id;
+    var later = Array.prototype.find.call(list.querySelectorAll("li[data-id]"), function (other) {
+      return Number(other.dataset.id) > message.id;
+    });
+    list.insertBefore(li, later || null);  // in id order, even when two polls overlap
+    lastId = Math.max(lastId, message.id);
     li.scrollIntoView({ block: "nearest" });
   }
 
@@ -139,8 +147,8 @@
           return null;
         }
         showError("");
-        if (answer.message) addMessage(answer.message);
         showState(answer.state, answer.staff_user);
+        fetchMessages();  // in id order, so nothing the visitor wrote meanwhile is skipped
         return answer;
       });
     }).catch(function () {
@@ -156,18 +164,21 @@
       .then(function () { if (!stopped) window.setTimeout(pollFeed, 2000); });
   }
 
-  function pollMessages() {
-    getJSON("/staff/inbox/" + encodeURIComponent(selected) + "/messages?after=" + lastId)
+  function fetchMessages() {
+    return getJSON("/staff/inbox/" + encodeURIComponent(selected) + "/messages?after=" + lastId)
       .then(function (answer) {
         if (!answer) return;
         answer.messages.forEach(addMessage);
         showState(answer.state, answer.staff_user);
       })
-      .catch(function () { /* try again next round */ })
-      .then(function () {
-        var active = state === "waiting" || state === "held";
-        if (!stopped && active) window.setTimeout(pollMessages, 1500);
-      });
+      .catch(function () { /* try again next round */ });
+  }
+
+  function pollMessages() {
+    fetchMessages().then(function () {
+      var active = state === "waiting" || state === "held";
+      if (!stopped && active) window.setTimeout(pollMessages, 1500);
+    });
   }
 
   function submitText(form, field, action) {
