@@ -189,7 +189,8 @@ def _refusal(handoff: Handoff | None, user: StaffUser, holder_only: bool) -> JSO
         return None
     if handoff.state == "waiting":
         return _error(409, "Please take this conversation first.")
-    return _error(403, f"{_holder_name(handoff.staff_user)} is handling this conversation; only they can.")
+    holder = _holder_name(handoff.staff_user)
+    return _error(403, f"{holder} is handling this conversation; only they can reply, hand back or close.")
 
 
 def _done(handoff: Handoff, **extra: Any) -> JSONResponse:
