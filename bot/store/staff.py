@@ -84,10 +84,16 @@ def start_session(
 
 
 def live_session(
-    session: Session, token: str, idle: timedelta, lifetime: timedelta, now: datetime | None = None
+    session: Session,
+    token: str,
+    idle: timedelta,
+    lifetime: timedelta,
+    now: datetime | None = None,
+    touch: bool = True,
 ) -> tuple[StaffSessionRecord, StaffUser] | None:
-    """The session a token opens and its user, marked as used now; None when it was never issued, was
-    ended, idled past `idle`, is older than `lifetime`, or its user is disabled."""
+    """The session a token opens and its user, marked as used now unless `touch` is False (a page
+    polling by itself is no sign of a person); None when it was never issued, was ended, idled past
+    `idle`, is older than `lifetime`, or its user is disabled."""
     moment = now or utcnow()
     found = session.get(StaffSessionRecord, _key_hash(token))
     if found is None or moment - found.last_seen_at > idle or moment - found.created_at > lifetime:
@@ -95,8 +101,9 @@ def live_session(
     user = session.get(StaffUser, found.user_id)
     if user is None or user.disabled:
         return None
-    found.last_seen_at = moment
-    session.flush()
+    if touch:
+        found.last_seen_at = moment
+        session.flush()
     return found, user
 
 

@@ -32,7 +32,7 @@ from bot.notifications.email import deliver_due_emails
 from bot.notifications.webhook_events import deliver_due_webhooks
 from bot.settings import Settings
 from bot.store.db import UnitOfWork, describe_error, make_engine
-from bot.web import api, handoff, provider_webhooks, staff
+from bot.web import api, handoff, inbox, provider_webhooks, staff
 from bot.web.body_limit import BodyLimit
 from bot.web.limits import RateLimiter, client_network, is_trusted_proxy
 from bot.web.replies import OUTAGE, error, widget_messages
@@ -331,6 +331,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             Route("/readyz", readyz),
             Route("/staff.css", _static("staff.css", "text/css")),
             *staff.routes,
+            *inbox.routes,
             *api.routes,
             *provider_webhooks.routes,
         ],

@@ -64,7 +64,7 @@ PER_PAGE = 25
 STAFF_MOVES = ("contacted", "scheduled", "declined")
 
 
-def _secret(request: Request) -> str:
+def site_secret(request: Request) -> str:
     return request.app.state.proxy.secret
 
 
@@ -72,13 +72,14 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" or request.app.state.proxy.settings.is_production
 
 
-def _current(request: Request) -> tuple[StaffSession, StaffUser] | None:
-    """The live session the cookie names (checked in the database on every request), or None."""
+def current_staff(request: Request, touch: bool = True) -> tuple[StaffSession, StaffUser] | None:
+    """The live session the cookie names (checked in the database on every request), or None;
+    `touch=False` for a page's own polling, which must not keep an unattended session alive."""
     token = token_from_cookie(request.cookies.get(COOKIE))
     if token is None:
         return None
     with request.app.state.uow() as db:
-        found = live_session(db, token, IDLE_TIMEOUT, LIFETIME)
+        found = live_session(db, token, IDLE_TIMEOUT, LIFETIME, touch=touch)
         if found is None:
             return None
         user = found[1]
@@ -95,11 +96,11 @@ def _private_cookie(request: Request, response: Response, name: str, value: str,
     return response
 
 
-def _with_session(request: Request, response: Response, session: StaffSession) -> Response:
+def with_session(request: Request, response: Response, session: StaffSession) -> Response:
     return _private_cookie(request, response, COOKIE, session.token, int(IDLE_TIMEOUT.total_seconds()))
 
 
-def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
     settings = request.app.state.proxy.settings
     return request.app.state.templates.TemplateResponse(
         request, template, {"practice_name": settings.practice_name, **context}, status_code=status_code
@@ -121,7 +122,7 @@ def staff_only(handler: StaffPage) -> Callable[[Request], Awaitable[Response]]:
 
     @functools.wraps(handler)
     async def guarded(request: Request) -> Response:
-        current = _current(request)
+        current = current_staff(request)
         if current is None:
             return _to_login(request)
         return await handler(request, *current)
@@ -136,7 +137,7 @@ def staff_post(handler: StaffPost) -> Callable[[Request], Awaitable[Response]]:
     @functools.wraps(handler)
     async def checked(request: Request, session: StaffSession, user: StaffUser) -> Response:
         form = await request.form()
-        if not tokens_match(str(form.get("csrf", "")), session.csrf_token(_secret(request))):
+        if not tokens_match(str(form.get("csrf", "")), session.csrf_token(site_secret(request))):
             return Response("Missing or wrong security token.", status_code=403)
         return await handler(request, session, user, form)
 
@@ -145,10 +146,10 @@ def staff_post(handler: StaffPost) -> Callable[[Request], Awaitable[Response]]:
 
 async def login_form(request: Request, error: str | None = None, status_code: int = 200) -> Response:
     nonce = secrets.token_urlsafe(24)
-    response = _render(
+    response = render(
         request,
         "staff_login.html",
-        {"csrf": login_csrf(_secret(request), nonce), "error": error},
+        {"csrf": login_csrf(site_secret(request), nonce), "error": error},
         status_code,
     )
     return _private_cookie(request, response, LOGIN_NONCE, nonce, 1800)
@@ -162,7 +163,7 @@ async def _slow_down(seconds: float) -> None:
 async def login(request: Request) -> Response:
     form = await request.form()
     nonce = request.cookies.get(LOGIN_NONCE, "")
-    if not nonce or not tokens_match(str(form.get("csrf", "")), login_csrf(_secret(request), nonce)):
+    if not nonce or not tokens_match(str(form.get("csrf", "")), login_csrf(site_secret(request), nonce)):
         return await login_form(request, "Your login form expired. Please try again.", 403)
     username = str(form.get("username", "")).strip().lower()[:80]
     client = request.app.state.proxy.client_key(request)
@@ -183,7 +184,7 @@ async def login(request: Request) -> Response:
         session = StaffSession(start_session(db, user, IDLE_TIMEOUT, LIFETIME))
     response = RedirectResponse("/staff", status_code=303)
     response.delete_cookie(LOGIN_NONCE, path="/staff")
-    return _with_session(request, response, session)
+    return with_session(request, response, session)
 
 
 @staff_post
@@ -261,7 +262,7 @@ async def request_list(request: Request, session: StaffSession, user: StaffUser)
     pages = max(1, math.ceil(total / PER_PAGE))
     context = {
         "user": user.username,
-        "csrf": session.csrf_token(_secret(request)),
+        "csrf": session.csrf_token(site_secret(request)),
         "rows": rows,
         "total": total,
         "statuses": STATUSES,
@@ -271,8 +272,8 @@ async def request_list(request: Request, session: StaffSession, user: StaffUser)
         "pages": pages,
         "query": urlencode(query),
     }
-    return _with_session(
-        request, _render(request, "staff_list.html", context, 400 if problems else 200), session
+    return with_session(
+        request, render(request, "staff_list.html", context, 400 if problems else 200), session
     )
 
 
@@ -282,15 +283,15 @@ async def request_page(request: Request, session: StaffSession, user: StaffUser)
     with request.app.state.uow() as db:
         found = get_request(db, reference)
         if found is None:
-            return _with_session(
+            return with_session(
                 request,
-                _render(
+                render(
                     request,
                     "staff_missing.html",
                     {
                         "reference": reference,
                         "user": user.username,
-                        "csrf": session.csrf_token(_secret(request)),
+                        "csrf": session.csrf_token(site_secret(request)),
                     },
                     404,
                 ),
@@ -299,7 +300,7 @@ async def request_page(request: Request, session: StaffSession, user: StaffUser)
         record_access(db, f"staff:{user.username}", "viewed", found)
         context = {
             "user": user.username,
-            "csrf": session.csrf_token(_secret(request)),
+            "csrf": session.csrf_token(site_secret(request)),
             "r": found,
             "patient": for_staff(found.patient_name, found.patient_relation, found.full_name),
             "phone": phone_with_extension(found.phone, found.phone_extension),
@@ -308,8 +309,8 @@ async def request_page(request: Request, session: StaffSession, user: StaffUser)
             "moves": [m for m in STAFF_MOVES if m in ALLOWED_MOVES[found.status]],
             "flash": request.query_params.get("done"),
         }
-        response = _render(request, "staff_request.html", context)
-    return _with_session(request, response, session)
+        response = render(request, "staff_request.html", context)
+    return with_session(request, response, session)
 
 
 @staff_post
@@ -328,8 +329,8 @@ async def request_action(
         else:
             raise InvalidRequest("unknown action")
     except StoreError as error:
-        return _with_session(request, Response(f"Not done: {error}", status_code=400), session)
-    return _with_session(
+        return with_session(request, Response(f"Not done: {error}", status_code=400), session)
+    return with_session(
         request, RedirectResponse(f"/staff/requests/{reference}?done={action}", status_code=303), session
     )
 
@@ -353,7 +354,7 @@ async def export(request: Request, session: StaffSession, user: StaffUser) -> Re
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="requests-{stamp}.csv"'},
     )
-    return _with_session(request, response, session)
+    return with_session(request, response, session)
 
 
 routes = [
