@@ -229,6 +229,7 @@ def test_nobody_taking_it_in_time_turns_it_into_a_callback_request(
         visitor.say("Rosa Martinez")
         reply = texts(visitor.say("212 555 0143"))
         assert "keep these details" in reply, reply  # consent: the callback request goes on as usual
+        assert "Shall I send it" in texts(visitor.say("yes"))
         assert find_code(texts(visitor.say("yes")))
         with store() as session:
             [row] = session.scalars(
