@@ -287,6 +287,8 @@ def test_visitor_and_staff_chat_both_ways_then_the_bot_takes_a_request(
         item.first.locator("a").click()
         staff.locator("#take-button").click()
         expect(staff.locator("#chat-state")).to_contain_text("held by dana")
+        expect(staff.locator("#take-button")).to_be_hidden()  # mine now: reply, hand back, close
+        expect(staff.locator("#send-button")).to_be_visible()
         expect(widget.locator(".prl-status")).to_contain_text("dana from the practice has joined")
 
         staff.locator("#reply-text").press_sequentially("Hello, I")
