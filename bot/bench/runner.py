@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from bot.bench.driver import Channel, ChatChannel, Harness, RestChannel, first_answer
+from bot.bench.handoff import staff_reply_delivery
 from bot.bench.scripts import Script, our_conversations, stock_conversations
 from bot.bench.servers import (
     Process,
@@ -112,6 +113,7 @@ class Runner:
         self.cleanups: list[Callable[[], None]] = []  # run in reverse at the end
         self.rasa_processes: dict[str, list[Process]] = {}
         self.resources: dict[str, dict[str, Any]] = {}
+        self.ours_env: dict[str, str] = {}
 
     async def run(self) -> Bench:
         """Every phase; one that fails is reported as a note, and the others' figures still count."""
@@ -125,6 +127,8 @@ class Runner:
             else:
                 self.bench.notes.append("The stock bot was skipped (--skip-baseline): no ratios.")
             driven += await self._phase("one replica", self.start_ours) or []
+            if self.ours_env:
+                await self._phase("a staff reply's delivery", self.staff_reply)
             if self.options.replicas:
                 driven += await self._phase("two replicas", self.start_replicas) or []
             else:
@@ -208,7 +212,14 @@ class Runner:
             await self.harness.converse(ChatChannel(web), script)
         self.rasa_processes[OURS] = [launcher]
         self.resources[OURS] = {"cold_start_s": cold}
+        self.ours_env = env
         return [Driven(OURS, RestChannel(rest), self.ours), Driven(OURS, ChatChannel(web), self.ours)]
+
+    async def staff_reply(self) -> None:
+        web = f"http://127.0.0.1:{self.ours_env['WEB_PORT']}"
+        line = await staff_reply_delivery(self.client, web, self.ours_env["DATABASE_URL"])
+        self.log(f"  {line}")
+        self.bench.notes.append(line)
 
     async def start_replicas(self) -> list[Driven]:
         server = os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES
