@@ -36,13 +36,19 @@ STORE_TIME_LIMIT_S = (
 _LOOKUP_SLOTS = ("lookup_purpose", "lookup_reference", "lookup_contact")
 
 
-def is_widget(tracker: Tracker) -> bool:
-    """The website's chat: bot.web's REST conversations; every other channel's ids are `<channel>:<id>`."""
-    return tracker.get_latest_input_channel() == "rest" and SEPARATOR not in tracker.sender_id
+def live_channel(tracker: Tracker) -> str | None:
+    """Where staff can join the chat: the website's (bot.web's REST conversations, ids without ':')
+    and socket.io sessions (`socketio:<id>`); None on SMS, Telegram, Slack and Facebook."""
+    channel = tracker.get_latest_input_channel()
+    if channel == "rest" and SEPARATOR not in tracker.sender_id:
+        return "web"
+    if channel == "socketio" and tracker.sender_id.startswith(f"socketio{SEPARATOR}"):
+        return "socketio"
+    return None
 
 
 def live_chat_possible(tracker: Tracker) -> bool:
-    return is_widget(tracker) and is_open(settings().practice_hours, practice_now())
+    return live_channel(tracker) is not None and is_open(settings().practice_hours, practice_now())
 
 
 def person_buttons(tracker: Tracker) -> list[dict]:
@@ -79,7 +85,8 @@ class ActionTalkToPerson(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         config = settings()
         events = _leave_form(tracker)
-        if not is_widget(tracker):
+        channel = live_channel(tracker)
+        if channel is None:
             dispatcher.utter_message(
                 text="Live chat with the practice's staff is only available in the chat on the practice's "
                 "website. I can take a callback request so they call you. You can also call them at "
@@ -93,7 +100,7 @@ class ActionTalkToPerson(Action):
             )
             return [*events, *_start_callback()]
         try:
-            await asyncio.wait_for(asyncio.to_thread(self._queue, tracker), STORE_TIME_LIMIT_S)
+            await asyncio.wait_for(asyncio.to_thread(self._queue, tracker, channel), STORE_TIME_LIMIT_S)
         except Exception as error:
             logger.error("opening a live chat failed: %s", describe_error(error))
             dispatcher.utter_message(
@@ -105,12 +112,12 @@ class ActionTalkToPerson(Action):
         return [*events, SlotSet("request_kind", None)]
 
     @staticmethod
-    def _queue(tracker: Tracker) -> None:
+    def _queue(tracker: Tracker, channel: str) -> None:
         with unit_of_work()() as session:
             open_handoff(
                 session,
                 tracker.sender_id,
-                "web",
+                channel,
                 for_handoff(transcript(tracker)),
                 datetime.now(timezone.utc),
             )

@@ -24,6 +24,7 @@ from sanic import Blueprint, Sanic
 
 from bot.connectors.choices import as_typed
 from bot.connectors.namespace import namespaced
+from bot.connectors.socketio_handoff import UNANSWERED, HandoffDesk
 from bot.connectors.twilio import offered_buttons
 from bot.settings import get_settings
 from bot.web.limits import RateLimiter
@@ -62,15 +63,34 @@ class PersistentSocketIOInput(SocketIOInput):
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         sio.eio.max_http_buffer_size = MAX_PACKET_BYTES
-        secret = secret_key(get_settings())
+        settings = get_settings()
+        secret = secret_key(settings)
         sessions: dict[str, tuple[str, str]] = {}  # connection -> (its conversation, the room replies go to)
         per_connection = RateLimiter(MESSAGES_PER_MINUTE, 60)
         per_conversation = RateLimiter(MESSAGES_PER_MINUTE, 60)
         app: dict[str, Sanic] = {}
+        desk = HandoffDesk(settings.database_url, settings.handoff_wait)
+
+        def rooms_of(conversation: str) -> set[str]:
+            return {room for sender, room in sessions.values() if sender == conversation}
+
+        async def to_conversation(conversation: str, text: str) -> None:
+            for room in rooms_of(conversation):
+                await sio.emit(self.bot_message_evt, {"text": text}, room=room, namespace=self.namespace)
+
+        async def unanswered(conversation: str) -> None:
+            for room in sorted(rooms_of(conversation))[:1]:  # one bot turn; its answer reaches the room
+                output = RoomOutput(sio, self.bot_message_evt, room)
+                await on_new_message(UserMessage(UNANSWERED, output, conversation, input_channel=self.name()))
 
         @blueprint.listener("before_server_start")
         async def remember_app(server: Sanic, _loop: Any) -> None:
             app["server"] = server
+            desk.start(lambda: {sender for sender, _ in sessions.values()}, to_conversation, unanswered)
+
+        @blueprint.listener("after_server_stop")
+        async def stop_delivery(_server: Sanic, _loop: Any) -> None:
+            desk.stop()
 
         async def say(sid: str, text: str) -> None:
             await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
@@ -101,6 +121,8 @@ class PersistentSocketIOInput(SocketIOInput):
                 await say(sid, "You're sending messages very quickly. Please wait a minute and try again.")
                 return
             text = await self._as_sent(app.get("server"), sender, text)
+            if await desk.held(sender, text, to_conversation):
+                return
             await on_new_message(
                 UserMessage(
                     text,

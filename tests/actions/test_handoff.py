@@ -117,10 +117,18 @@ async def test_other_channels_get_an_honest_answer_and_a_callback(
     assert events == [ActiveLoop(None), SlotSet("request_kind", "callback")]
 
 
+async def test_a_socketio_session_joins_the_queue_too(domain: dict, store: UnitOfWork, clock) -> None:
+    """Its connector delivers staff replies to the session's room (bot/connectors/socketio_handoff.py)."""
+    dispatcher, _ = await run(ActionTalkToPerson(), ask("socketio:sio-abc", "socketio"), domain)
+    (row,) = handoffs(store)
+    assert (row.conversation_id, row.channel, row.state) == ("socketio:sio-abc", "socketio", "waiting")
+    assert any(message.get("custom") == {"handoff": "waiting"} for message in dispatcher.messages)
+
+
 async def test_a_store_that_is_down_falls_back_to_a_callback(
     domain: dict, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def down(tracker) -> None:
+    def down(tracker, channel: str) -> None:
         raise ConnectionError("database down")
 
     monkeypatch.setattr(ActionTalkToPerson, "_queue", staticmethod(down))

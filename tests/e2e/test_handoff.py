@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -27,11 +28,12 @@ from bot.bench.servers import free_port
 from bot.settings import ROOT
 from bot.store.codes import find_code
 from bot.store.db import UnitOfWork, make_engine
-from bot.store.handoffs import active_handoff, add_message, messages_after, take
+from bot.store.handoffs import active_handoff, add_message, end, messages_after, take
 from bot.store.schema import AppointmentRequest, Handoff
 from tests.conftest import next_open_day
 from tests.e2e.conftest import launcher_env
 from tests.e2e.test_reliability import Launcher
+from tests.e2e.test_socketio import Session
 from tests.e2e.test_widget import log, send, wait_for_reply
 
 pytestmark = pytest.mark.e2e
@@ -336,3 +338,36 @@ def test_visitor_and_staff_chat_both_ways_then_the_bot_takes_a_request(
     finally:
         visitor_context.close()
         staff_context.close()
+
+
+def test_a_socketio_session_chats_with_staff_and_returns_to_the_bot(
+    open_all_day: Launcher, store: UnitOfWork
+) -> None:
+    """The same hold on socket.io: the connector stores the visitor's messages and emits staff's."""
+    session = Session(SimpleNamespace(rasa_port=int(open_all_day.env["RASA_PORT"])))  # type: ignore[arg-type]
+    try:
+        session.says("can I talk to a person?", until="member of the practice's staff")
+        conversation = f"socketio:{session.session_id.split('.')[0]}"
+        with store() as db:
+            handoff = active_handoff(db, conversation)
+            assert handoff is not None and handoff.channel == "socketio"
+            assert take(db, handoff.id, "dana", handoff.requested_at)
+            add_message(db, handoff, "staff", "Hi, Dana here.", handoff.requested_at, staff_user="dana")
+        assert session.replies.get(timeout=10).get("text") == "dana (practice staff): Hi, Dana here."
+        assert "911" in session.says(RED_FLAG, until="911")[-1]  # at once, though staff hold the chat
+        session.client.emit("user_uttered", {"message": "ok thanks", "session_id": session.session_id})
+        time.sleep(3)
+        assert session.replies.empty()  # the bot stays quiet while staff hold the chat
+        with store() as db:
+            handoff = active_handoff(db, conversation)
+            assert handoff is not None
+            visitor = [(m.text, m.red_flag) for m in messages_after(db, handoff.id) if m.sender == "visitor"]
+            assert visitor == [(RED_FLAG, True), ("ok thanks", False)]
+            assert end(db, handoff.id, "dana", "returned", handoff.requested_at)
+            add_message(db, handoff, "system", "You're back with the assistant.", handoff.requested_at)
+        assert session.replies.get(timeout=10).get("text") == "You're back with the assistant."
+        assert any(
+            "connective tissue" in t for t in session.says("what is prolotherapy?", until="connective")
+        )
+    finally:
+        session.close()
