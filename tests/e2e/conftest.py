@@ -79,17 +79,7 @@ class Stack:
         return f"http://127.0.0.1:{self.web_port}"
 
     def add_staff_user(self, name: str, password: str) -> None:
-        """Through the staff CLI, as an administrator would."""
-        created = subprocess.run(
-            [sys.executable, "-m", "bot.staff", "user", "add", name, "--password-stdin"],
-            cwd=ROOT,
-            env=self.env,
-            input=password + "\n",
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert created.returncode == 0, created.stderr
+        add_staff_user(self.env, name, password)
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -105,6 +95,20 @@ class Stack:
         finally:
             engine.dispose()
         return [json.loads(data).get("text") or "" for sender, data in rows if sender in conversations]
+
+
+def add_staff_user(env: dict[str, str], name: str, password: str) -> None:
+    """Through the staff CLI, as an administrator would."""
+    created = subprocess.run(
+        [sys.executable, "-m", "bot.staff", "user", "add", name, "--password-stdin"],
+        cwd=ROOT,
+        env=env,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stderr
 
 
 def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:

@@ -30,11 +30,10 @@ from bot.store.codes import find_code
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.handoffs import active_handoff, add_message, end, messages_after, take
 from bot.store.schema import AppointmentRequest, Handoff
-from tests.conftest import next_open_day
-from tests.e2e.conftest import launcher_env
+from tests.e2e.conftest import add_staff_user, launcher_env
 from tests.e2e.test_reliability import Launcher
 from tests.e2e.test_socketio import Session
-from tests.e2e.test_widget import log, send, wait_for_reply
+from tests.e2e.test_widget import book_in_the_open_chat, send, wait_for_reply
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a long staff password"
@@ -256,16 +255,7 @@ def test_visitor_and_staff_chat_both_ways_then_the_bot_takes_a_request(
     open_all_day: Launcher, second: WebReplica, store: UnitOfWork, browser: Browser
 ) -> None:
     """Two browsers: the visitor's widget on one bot.web, a logged-in dashboard on another."""
-    subprocess.run(
-        [sys.executable, "-m", "bot.staff", "user", "add", "dana", "--password-stdin"],
-        cwd=ROOT,
-        env=open_all_day.env,
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    add_staff_user(open_all_day.env, "dana", PASSWORD)
     visitor_context, staff_context = browser.new_context(), browser.new_context()
     try:
         staff = staff_context.new_page()
@@ -309,23 +299,7 @@ def test_visitor_and_staff_chat_both_ways_then_the_bot_takes_a_request(
         staff.locator("#return-button").click()
         wait_for_reply(widget, "You're back with the assistant")
 
-        send(widget, "I'd like to book an appointment")
-        wait_for_reply(widget, "full name")
-        send(widget, "Rosa Martinez")
-        wait_for_reply(widget, "phone number can the practice reach")
-        send(widget, "212 555 0143")
-        widget.get_by_role("button", name="Skip").click()
-        wait_for_reply(widget, "Which day")
-        day = next_open_day()
-        send(widget, f"{day:%B} {day.day}")
-        widget.get_by_role("button", name="Morning").click()
-        widget.get_by_role("button", name="Sciatica").click()
-        widget.get_by_role("button", name="Yes", exact=True).click()
-        wait_for_reply(widget, "Shall I send it")
-        widget.get_by_role("button", name="Yes, send it").click()
-        wait_for_reply(widget, "reference code is PRL-")
-        code = find_code(log(widget).inner_text())
-        assert code
+        code = book_in_the_open_chat(widget, "Rosa Martinez", "212 555 0143", "Morning", "Sciatica")
         with store() as session:
             row = session.scalars(
                 select(AppointmentRequest).where(AppointmentRequest.reference == code)

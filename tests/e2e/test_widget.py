@@ -39,6 +39,11 @@ def book_through_the_widget(
 ) -> str:
     """A whole booking by typing and clicking the bot's buttons; returns the reference code shown."""
     open_chat(page, stack)
+    return book_in_the_open_chat(page, name, phone, time_of_day, reason)
+
+
+def book_in_the_open_chat(page: Page, name: str, phone: str, time_of_day: str, reason: str) -> str:
+    """The booking in a chat already open (after other turns, a handoff say)."""
     send(page, "I'd like to book an appointment")
     wait_for_reply(page, "full name")
     send(page, name)
