@@ -17,9 +17,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot.conversation.safety import emergency_text, red_flag
 from bot.store.db import UnitOfWork, describe_error, make_engine
-from bot.store.handoffs import active_handoff, add_message, expire_if_unanswered, messages_after
+from bot.store.handoffs import active_handoff, add_visitor_message, expire_if_unanswered, messages_after
 from bot.store.schema import Handoff
 
 logger = logging.getLogger(__name__)
@@ -48,12 +47,7 @@ def store_visitor_message(uow: UnitOfWork, conversation: str, text: str) -> tupl
         handoff = active_handoff(session, conversation)
         if handoff is None:
             return False, None
-        flagged = red_flag(text) is not None
-        add_message(session, handoff, "visitor", text, datetime.now(timezone.utc), red_flag=flagged)
-        emergency = emergency_text(text) if flagged else None
-        if emergency:
-            add_message(session, handoff, "bot", emergency, datetime.now(timezone.utc))
-        return True, emergency
+        return True, add_visitor_message(session, handoff, text, datetime.now(timezone.utc))
 
 
 def pending(

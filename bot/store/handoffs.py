@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.conversation.safety import emergency_text, red_flag
 from bot.store.schema import Handoff, HandoffMessage
 
 ACTIVE = ("waiting", "held")
@@ -144,6 +145,18 @@ def add_message(
         handoff.staff_typing_at = None  # the message is sent: no longer typing
     session.flush()
     return message
+
+
+def add_visitor_message(session: Session, handoff: Handoff, text: str, now: datetime) -> str | None:
+    """The visitor's message, kept for staff; a red flag is marked and gets the emergency reply at once
+    (returned, and kept as the bot's), whoever holds the chat and on every channel."""
+    flagged = red_flag(text) is not None
+    add_message(session, handoff, "visitor", text, now, red_flag=flagged)
+    if not flagged:
+        return None
+    emergency = emergency_text(text)
+    add_message(session, handoff, "bot", emergency, now)
+    return emergency
 
 
 def messages_after(session: Session, handoff_id: int, after_id: int = 0) -> list[HandoffMessage]:

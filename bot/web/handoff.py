@@ -22,12 +22,11 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.conversation.safety import emergency_text, red_flag
 from bot.store.db import UnitOfWork, describe_error
 from bot.store.handoffs import (
     ACTIVE,
     active_handoff,
-    add_message,
+    add_visitor_message,
     expire_if_unanswered,
     latest_handoff,
     messages_after,
@@ -100,11 +99,7 @@ def visitor_turn(
         expired = expire_if_unanswered(session, handoff, now, wait)
         if text is None:
             return Turn(_status(session, handoff, now), expired=expired, refused=not expired)
-        flagged = red_flag(text) is not None
-        add_message(session, handoff, "visitor", text, now, red_flag=flagged)  # kept even when expired
-        emergency = emergency_text(text) if flagged else None
-        if emergency:
-            add_message(session, handoff, "bot", emergency, now)
+        emergency = add_visitor_message(session, handoff, text, now)  # kept even when expired
         return Turn(_status(session, handoff, now), expired=expired, emergency=emergency)
 
 
