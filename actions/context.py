@@ -12,6 +12,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.conversation.wording import normal_language
 from bot.settings import Settings, get_settings
 from bot.store.db import UnitOfWork, make_engine
 
@@ -65,3 +66,8 @@ def idempotency_key(tracker: Tracker) -> str:
         elif event.get("event") == "session_started":
             session_start = event.get("timestamp")
     return f"{tracker.sender_id}@{form_start or session_start}"
+
+
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language: the `language` slot, which each language's model starts with."""
+    return normal_language(tracker.get_slot("language"))
