@@ -79,12 +79,14 @@ class ChatChannel:
 
     base_url: str
     path: str = CHAT
+    lang: str = "en"  # what the widget asks for when it starts a conversation
 
     async def say(self, client: httpx.AsyncClient, visitor: Visitor, text: str) -> list[str]:
         headers = {"X-Forwarded-For": visitor.address}
         if visitor.token:
             headers[TOKEN_HEADER] = visitor.token
-        response = await _post(client, f"{self.base_url}/chat", json={"message": text}, headers=headers)
+        body = {"message": text, "lang": self.lang}
+        response = await _post(client, f"{self.base_url}/chat", json=body, headers=headers)
         data = response.json()
         visitor.token = data.get("token") or visitor.token
         messages = data.get("messages") or []

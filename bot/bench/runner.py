@@ -32,19 +32,19 @@ from bot.bench.servers import (
     machine,
     peak_memory_kib,
     quiet_environment,
-    rasa_server_pid,
+    rasa_server_pids,
     spawn,
     stack_environment,
     timed,
 )
-from bot.bench.stats import CHAT, OURS, REPLICAS, REST, STOCK, Bench, Level, Resources, merge
-from bot.ops.training import model_path, rasa_executable
+from bot.bench.stats import CHAT, CHAT_ES, OURS, REPLICAS, REST, STOCK, Bench, Level, Resources, merge
+from bot.ops.training import model_path, rasa_executable, train_command
 from bot.settings import ROOT, load_settings
 from bot.store.db import create_database, drop_database
 
 START_TIMEOUT_S = 300
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-ORDER = {STOCK: 0, OURS: 1, REPLICAS: 2, REST: 0, CHAT: 1}
+ORDER = {STOCK: 0, OURS: 1, REPLICAS: 2, REST: 0, CHAT: 1, CHAT_ES: 2}
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ class Runner:
         settings = load_settings(stack_environment(tmp))
         today = datetime.now(settings.practice_timezone).date()
         self.ours = our_conversations(today, settings.practice_hours)
+        self.ours_es = our_conversations(today, settings.practice_hours, language="es")
         self.log = options.log
         self.cleanups: list[Callable[[], None]] = []  # run in reverse at the end
         self.rasa_processes: dict[str, list[Process]] = {}
@@ -170,10 +171,9 @@ class Runner:
 
     def train_ours(self) -> float:
         """`rasa train` of our project into the temp dir with an empty cache: models/ stays untouched."""
-        self.log("Training our project into a temp dir (timed; models/ is not touched)…")
+        self.log("Training our English model into a temp dir (timed; models/ is not touched)…")
         env = quiet_environment(RASA_CACHE_DIRECTORY=str(self.tmp / "train-cache"))
-        out = str(self.tmp / "train")
-        command = [rasa_executable(), "train", "--out", out, "--fixed-model-name", "bench"]
+        command = train_command("en", self.tmp / "train" / "bench.tar.gz")
         seconds = timed(command, ROOT, env, self.logs / "train-ours.log")
         self.log(f"  trained in {seconds:.0f} s")
         return seconds
@@ -208,12 +208,18 @@ class Runner:
         cold = await _answering(self.client, launcher, rest)
         self.log(f"  ours: first answer {cold:.1f} s after spawning the launcher")
         await _healthy(self.client, f"{web}/healthz", launcher, START_TIMEOUT_S)
-        for script in self.ours[:2]:
-            await self.harness.converse(ChatChannel(web), script)
+        spanish = ChatChannel(web, path=CHAT_ES, lang="es")
+        for channel, scripts in ((ChatChannel(web), self.ours), (spanish, self.ours_es)):
+            for script in scripts[:2]:
+                await self.harness.converse(channel, script)
         self.rasa_processes[OURS] = [launcher]
         self.resources[OURS] = {"cold_start_s": cold}
         self.ours_env = env
-        return [Driven(OURS, RestChannel(rest), self.ours), Driven(OURS, ChatChannel(web), self.ours)]
+        return [
+            Driven(OURS, RestChannel(rest), self.ours),
+            Driven(OURS, ChatChannel(web), self.ours),
+            Driven(OURS, spanish, self.ours_es),
+        ]
 
     async def staff_reply(self) -> None:
         web = f"http://127.0.0.1:{self.ours_env['WEB_PORT']}"
@@ -296,9 +302,9 @@ class Runner:
         for setup, processes in self.rasa_processes.items():
             peaks = []
             for process in processes:
-                pid = rasa_server_pid(process.pid)
-                if pid and (kib := peak_memory_kib(pid)):
-                    peaks.append(kib)
+                for pid in rasa_server_pids(process.pid):
+                    if kib := peak_memory_kib(pid):
+                        peaks.append(kib)
             self.resources.setdefault(setup, {})["peak_memory_kib"] = tuple(peaks)
 
 

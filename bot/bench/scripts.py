@@ -37,6 +37,34 @@ FAQ_QUESTIONS = (
     "is prolotherapy an alternative to spine surgery",
 )
 
+# The same questions as a Spanish-speaking visitor asks them (the Spanish model's path).
+FAQ_QUESTIONS_ES = (
+    "¿qué es la proloterapia?",
+    "¿cómo funcionan las inyecciones de proloterapia?",
+    "¿la proloterapia ayuda con la ciática?",
+    "¿cuántas inyecciones voy a necesitar?",
+    "¿cuáles son los efectos secundarios?",
+    "¿cuánto dura la recuperación?",
+    "¿el seguro cubre la proloterapia?",
+    "¿quién la hace?",
+    "¿qué tiene la inyección?",
+    "¿la proloterapia es una alternativa a la cirugía de columna?",
+)
+MONTHS_ES = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
+
 STOCK_CONVERSATIONS = (
     ("hello", "I am sad", "yes", "bye"),
     ("hi", "I am feeling great", "are you a bot?", "goodbye"),
@@ -69,20 +97,41 @@ def booking(day: date) -> Script:
     )
 
 
-def faq_conversations(size: int = 5) -> list[Script]:
+def booking_es(day: date) -> Script:
+    return Script(
+        BOOKING,
+        (
+            "hola",
+            "quiero pedir una cita",
+            "Tomás Stopford",
+            "212 555 0199",
+            "jane@example.org",
+            f"el {day.day} de {MONTHS_ES[day.month - 1]}",
+            "por la tarde",
+            "ciática",
+            "sí",
+            "sí",
+        ),
+        expects_code=True,
+    )
+
+
+def faq_conversations(size: int = 5, questions: tuple[str, ...] = FAQ_QUESTIONS) -> list[Script]:
     """FAQ-only conversations of `size` questions, each starting at another question."""
-    count = len(FAQ_QUESTIONS)
+    count = len(questions)
     return [
-        Script(FAQ, tuple(FAQ_QUESTIONS[(start + i) % count] for i in range(size)))
+        Script(FAQ, tuple(questions[(start + i) % count] for i in range(size)))
         for start in range(0, count, 2)
     ]
 
 
-def our_conversations(today: date, hours: OpeningHours) -> list[Script]:
+def our_conversations(today: date, hours: OpeningHours, language: str = "en") -> list[Script]:
     """FAQ conversations and bookings alternating, so every level sees both kinds."""
+    spanish = language == "es"
     mixed: list[Script] = []
-    for faq in faq_conversations():
-        mixed += [faq, booking(preferred_day(today, hours))]
+    for faq in faq_conversations(questions=FAQ_QUESTIONS_ES if spanish else FAQ_QUESTIONS):
+        day = preferred_day(today, hours)
+        mixed += [faq, booking_es(day) if spanish else booking(day)]
     return mixed
 
 

@@ -51,6 +51,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_pair() -> int:
+    """A free port whose next one is free too."""
+    while True:
+        port = free_port()
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
 def quiet_environment(**values: str) -> dict[str, str]:
     """This process's environment without telemetry, with our settings blanked, then `values`."""
     env = dict(os.environ)
@@ -65,7 +77,7 @@ def stack_environment(tmp: Path, **values: str) -> dict[str, str]:
     settings = {
         **PRACTICE,
         "SECRET_KEY": secrets.token_urlsafe(48),
-        "RASA_PORT": str(free_port()),
+        "RASA_PORT": str(free_port_pair()),  # the Spanish Rasa server takes the next port
         "ACTION_PORT": str(free_port()),
         "WEB_PORT": str(free_port()),
         "WEB_HOST": "127.0.0.1",
@@ -166,14 +178,15 @@ def command_line(pid: int) -> list[str]:
         return []
 
 
-def rasa_server_pid(root: int) -> int | None:
-    """The `rasa run` process: `root` itself or one of its descendants."""
+def rasa_server_pids(root: int) -> list[int]:
+    """The `rasa run` processes: `root` itself or its descendants (one per language under the launcher)."""
+    found = []
     for pid in [root, *descendants(root)]:
         argv = command_line(pid)
         started = any(Path(arg).name == "rasa" for arg in argv[:2]) or "bot.rasa" in argv[:3]
         if started and "run" in argv:
-            return pid
-    return None
+            found.append(pid)
+    return found
 
 
 def peak_memory_kib(pid: int) -> int | None:

@@ -26,8 +26,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import create_engine, text
 
-from bot.bench.servers import free_port
-from bot.launcher import answers, port_is_free
+from bot.bench.servers import free_port, free_port_pair
+from bot.launcher import answers
 from bot.settings import ROOT, VAR_DIR
 from bot.store.db import UnitOfWork, make_engine
 from tests.conftest import TEST_ENV
@@ -111,14 +111,6 @@ def add_staff_user(env: dict[str, str], name: str, password: str) -> None:
         timeout=120,
     )
     assert created.returncode == 0, created.stderr
-
-
-def free_port_pair() -> int:
-    """A free port whose next one is free too (the second language's Rasa server takes it)."""
-    while True:
-        port = free_port()
-        if port < 65535 and port_is_free(port + 1):
-            return port
 
 
 def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:
