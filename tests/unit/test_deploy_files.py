@@ -304,8 +304,23 @@ def test_several_rasa_servers_share_a_lock_store_and_are_all_in_rasa_urls() -> N
         assert settings.tracker_database_url.startswith("postgresql://"), f"{name}: tracker store not shared"
     (web_name,) = services_with_role("web")
     web = settings_of(web_name)
-    targets = {(urlsplit(url).hostname, urlsplit(url).port) for url in web.rasa_urls}
-    assert targets == {(name, settings_of(name).rasa_port) for name in rasa}
+    for language in web.languages:
+        targets = {(urlsplit(url).hostname, urlsplit(url).port) for url in web.rasa_urls_for(language)}
+        served = {name for name in rasa if served_language(name) == language}
+        assert served, f"no Rasa service serves {language} (LANGUAGES={','.join(web.languages)})"
+        assert targets == {(name, rasa_port_of(name)) for name in served}, language
+
+
+def served_language(name: str) -> str:
+    """The language a Rasa service's `serve rasa [--language L]` serves."""
+    command = command_of(services()[name])
+    if "--language" in command:
+        return command[command.index("--language") + 1]
+    return settings_of(name).languages[0]
+
+
+def rasa_port_of(name: str) -> int:
+    return settings_of(name).rasa_port_for(served_language(name))
 
 
 def test_the_rasa_servers_call_the_action_service_by_its_name_and_port() -> None:
@@ -413,7 +428,8 @@ def test_healthchecks_call_each_roles_health_route() -> None:
         if role not in routes:
             continue
         settings = settings_of(name)
-        port = {"rasa": settings.rasa_port, "actions": settings.action_port, "web": settings.web_port}[role]
+        ports = {"actions": settings.action_port, "web": settings.web_port}
+        port = rasa_port_of(name) if role == "rasa" else ports[role]
         probe = " ".join(service["healthcheck"]["test"])
         assert f"http://127.0.0.1:{port}{routes[role]}'" in probe, f"{name}: health check misses its route"
 
