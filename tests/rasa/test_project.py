@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.training import rasa_executable
+from bot.ops.training import rasa_executable, train_command
 from bot.settings import ROOT
 
 pytestmark = pytest.mark.rasa
@@ -25,8 +25,12 @@ def rasa(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_training_data_validates_without_warnings() -> None:
-    result = rasa("data", "validate", "--fail-on-warnings")
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_training_data_validates_without_warnings(language: str) -> None:
+    """Each language's model as it trains: its config, its domain and its data (never another's)."""
+    command = train_command(language, ROOT / "models" / "unused.tar.gz")
+    given = command[command.index("--config") : command.index("--out")]  # --config, --domain, --data
+    result = rasa("data", "validate", *given, "--fail-on-warnings")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
