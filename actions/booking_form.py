@@ -360,12 +360,9 @@ class ValidateAppointmentForm(RequestFormValidator):
             return self.accept({"patient_name": patient.name, "patient_relation": patient.relation})
         name = patient_name_in(text)
         if name is None or patient:
-            relation = tracker.get_slot("patient_relation") or "patient"
+            patient = for_visitor(None, tracker.get_slot("patient_relation") or "patient")  # "your mother"
             message = say(
-                lang,
-                "Please tell me your {relation}'s full name, for example Rosa Lopez.",
-                relation=relation,
-                patient=for_visitor(None, relation),  # Spanish: "el nombre completo de su madre"
+                lang, "Please tell me {patient}'s full name, for example Rosa Lopez.", patient=patient
             )
             return self.reject(dispatcher, tracker, "patient_name", message)
         return self.accept({"patient_name": name})

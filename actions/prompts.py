@@ -149,11 +149,8 @@ class AskPatientName(Prompt):
         return "action_ask_patient_name"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
-        relation = tracker.get_slot("patient_relation") or "patient"
-        patient = for_visitor(None, relation)  # Spanish names the patient as "su madre", not "your mother's"
-        return say(
-            language_of(tracker), "What is your {relation}'s full name?", relation=relation, patient=patient
-        ), []
+        patient = for_visitor(None, tracker.get_slot("patient_relation") or "patient")  # "your mother"
+        return say(language_of(tracker), "What is {patient}'s full name?", patient=patient), []
 
 
 class AskConsent(Prompt):
