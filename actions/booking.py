@@ -14,6 +14,7 @@ from actions.context import (
     DETAIL_SLOTS,
     FORM_SLOTS,
     idempotency_key,
+    language_of,
     latest_intent,
     latest_text,
     practice_now,
@@ -34,6 +35,7 @@ from bot.booking.wording import (
     received_text,
     review_text,
 )
+from bot.conversation.wording import say
 from bot.request_service import submit
 from bot.store.db import describe_error
 from bot.store.requests import NewRequest
@@ -42,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 # A callback request, asked for or offered because no person can join the chat (actions/handoff.py).
 CALLBACK_INTENTS = ("request_callback", "talk_to_person", "handoff_unanswered")
-PENDING_NOTE = " It may take a few minutes to reach the practice's list, but nothing more is needed from you."
 
 FIELD_SYNONYMS = {
     "name": "full_name",
@@ -62,7 +63,20 @@ FIELD_SYNONYMS = {
     "patient": "patient_name",
     "patient name": "patient_name",
     "patient's name": "patient_name",
+    # What Spanish-speaking visitors call them.
+    **{word: "full_name" for word in ("nombre", "nombre completo", "mi nombre")},
+    **{word: "phone" for word in ("teléfono", "telefono", "número", "numero", "celular", "móvil", "movil")},
+    **{word: "phone" for word in ("número de teléfono", "numero de telefono")},
+    **{word: "email" for word in ("correo", "correo electrónico", "correo electronico", "mail")},
+    **{word: "preferred_date" for word in ("fecha", "día", "dia")},
+    **{word: "preferred_time" for word in ("hora", "horario", "hora del día", "hora del dia")},
+    **{word: "reason" for word in ("motivo", "razón", "razon", "motivo de la visita")},
+    **{word: "patient_name" for word in ("paciente", "nombre del paciente")},
 }
+
+
+def no_pending_request(language: str) -> str:
+    return say(language, "There's no request waiting to be sent. Would you like to request an appointment?")
 
 
 def clear_form() -> list[EventType]:
@@ -99,7 +113,7 @@ class ActionStartRequest(Action):
         return "action_start_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        intent = latest_intent(tracker)
+        intent, lang = latest_intent(tracker), language_of(tracker)
         kind = "callback" if intent in CALLBACK_INTENTS else "appointment"
         events: list[EventType] = [
             SlotSet("request_kind", kind),
@@ -108,7 +122,7 @@ class ActionStartRequest(Action):
         ]
         if kind == "callback":
             if intent == "request_callback":  # after asking for a person, action_talk_to_person explained
-                dispatcher.utter_message(text="Sure, I'll ask the practice to call you back.")
+                dispatcher.utter_message(text=say(lang, "Sure, I'll ask the practice to call you back."))
             # Switching from an appointment request: only the name and phone carry over.
             return events + [
                 SlotSet(field, None)
@@ -118,10 +132,20 @@ class ActionStartRequest(Action):
         config = settings()
         given = details_in(latest_text(tracker), practice_now(), config.practice_hours, config.phone_region)
         noted = noted_text(given)
-        if not tracker.get_slot("full_name") or noted:
+        if noted:
             dispatcher.utter_message(
-                text="I can take your appointment request. The practice will call you to confirm a time."
-                + (f" I've noted {noted}." if noted else "")
+                text=say(
+                    lang,
+                    "I can take your appointment request. The practice will call you to confirm a time. "
+                    "I've noted {noted}.",
+                    noted=noted,
+                )
+            )
+        elif not tracker.get_slot("full_name"):
+            dispatcher.utter_message(
+                text=say(
+                    lang, "I can take your appointment request. The practice will call you to confirm a time."
+                )
             )
         return events + [SlotSet(slot, value) for slot, value in given.items()]
 
@@ -133,45 +157,52 @@ class ActionReviewRequest(Action):
         return "action_review_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        kind = _kind(tracker)
+        kind, lang = _kind(tracker), language_of(tracker)
         blocker = tracker.get_slot("form_blocker")
         if not tracker.get_slot("request_kind") and not blocker:
             dispatcher.utter_message(
-                text="There's no request waiting to be sent. Would you like to request an appointment?",
-                buttons=[{"title": "Request an appointment", "payload": "/book_appointment"}],
+                text=no_pending_request(lang),
+                buttons=[{"title": say(lang, "Request an appointment"), "payload": "/book_appointment"}],
             )
             return []
         if blocker == Blocker.EMERGENCY:  # the emergency message has been given; nothing else to say
             return clear_form()
         if blocker == Blocker.NO_CONSENT:
             dispatcher.utter_message(
-                text="I understand. Without your consent the practice can't contact you, so I haven't sent "
-                "or kept anything. If you change your mind, just say 'I'd like an appointment'."
+                text=say(
+                    lang,
+                    "I understand. Without your consent the practice can't contact you, so I haven't sent "
+                    "or kept anything. If you change your mind, just say 'I'd like an appointment'.",
+                )
             )
             return clear_form()
         if blocker == Blocker.STUCK:
             dispatcher.utter_message(
-                text="I'm sorry, I'm having trouble with that answer. Nothing has been sent yet. You can try "
-                "again, leave just your name and phone number for a callback, or stop here. You can also "
-                f"call the practice at {settings().practice_phone}.",
+                text=say(
+                    lang,
+                    "I'm sorry, I'm having trouble with that answer. Nothing has been sent yet. You can try "
+                    "again, leave just your name and phone number for a callback, or stop here. You can also "
+                    "call the practice at {phone}.",
+                    phone=settings().practice_phone,
+                ),
                 buttons=[
                     {
-                        "title": "Try again",
+                        "title": say(lang, "Try again"),
                         "payload": "/request_callback" if kind == "callback" else "/book_appointment",
                     },
-                    {"title": "Request a callback", "payload": "/request_callback"},
-                    {"title": "Stop", "payload": "/stop"},
+                    {"title": say(lang, "Request a callback"), "payload": "/request_callback"},
+                    {"title": say(lang, "Stop"), "payload": "/stop"},
                 ],
             )
             return [SlotSet("form_blocker", None)]
         if latest_intent(tracker) in ("goodbye", "thank"):
-            dispatcher.utter_message(text="Just to check: your request has not been sent yet.")
+            dispatcher.utter_message(text=say(lang, "Just to check: your request has not been sent yet."))
         dispatcher.utter_message(
             text=review_text(tracker.slots, kind),
             buttons=[
-                {"title": "Yes, send it", "payload": "/affirm"},
-                {"title": "Change something", "payload": "/correct_field"},
-                {"title": "Cancel", "payload": "/stop"},
+                {"title": say(lang, "Yes, send it"), "payload": "/affirm"},
+                {"title": say(lang, "Change something"), "payload": "/correct_field"},
+                {"title": say(lang, "Cancel"), "payload": "/stop"},
             ],
         )
         return []
@@ -184,7 +215,7 @@ class ActionSubmitRequest(Action):
         return "action_submit_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        config = settings()
+        config, lang = settings(), language_of(tracker)
         kind = _kind(tracker)
         slots = tracker.slots
         name, email = slots.get("full_name"), _present(slots.get("email"))
@@ -192,10 +223,14 @@ class ActionSubmitRequest(Action):
         if not (name and (phone or email) and slots.get("consent")):
             previous = slots.get("last_reference")
             dispatcher.utter_message(
-                text=f"Your request {previous} has been received, and it is stored once: the practice will "
-                "call you to confirm."
+                text=say(
+                    lang,
+                    "Your request {reference} has been received, and it is stored once: the practice will "
+                    "call you to confirm.",
+                    reference=previous,
+                )
                 if previous
-                else "There's no request waiting to be sent. Would you like to request an appointment?"
+                else no_pending_request(lang)
             )
             return []
         appointment = kind == "appointment"
@@ -224,12 +259,23 @@ class ActionSubmitRequest(Action):
             # No patient details in the log: the request kind and the error type say enough.
             logger.error("storing a %s request failed: %s", kind, describe_error(error))
             dispatcher.utter_message(
-                text="I'm sorry, something went wrong on our side and I couldn't send your request. "
-                f"Please call the practice at {config.practice_phone} and they'll take it by phone."
+                text=say(
+                    lang,
+                    "I'm sorry, something went wrong on our side and I couldn't send your request. "
+                    "Please call the practice at {phone} and they'll take it by phone.",
+                    phone=config.practice_phone,
+                )
             )
             return []
-        note = PENDING_NOTE if submitted.spooled else ""
-        dispatcher.utter_message(text=received_text(submitted.reference, kind, config.practice_name) + note)
+        received = received_text(submitted.reference, kind, config.practice_name)
+        if submitted.spooled:
+            received = say(
+                lang,
+                "{received} It may take a few minutes to reach the practice's list, but nothing more is "
+                "needed from you.",
+                received=received,
+            )
+        dispatcher.utter_message(text=received)
         return [*clear_form(), SlotSet("last_reference", submitted.reference)]
 
 
@@ -240,8 +286,9 @@ class ActionCorrectField(Action):
         return "action_correct_field"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        lang = language_of(tracker)
         if not tracker.get_slot("request_kind"):
-            dispatcher.utter_message(text=no_request_text(settings().practice_phone))
+            dispatcher.utter_message(text=no_request_text(lang, settings().practice_phone))
             return [SlotSet("field", None)]
         kind = _kind(tracker)
         allowed = CALLBACK_FIELDS if kind == "callback" else APPOINTMENT_FIELDS
@@ -255,12 +302,7 @@ class ActionCorrectField(Action):
             SlotSet("form_blocker", None),
         ]
         if field not in allowed:
-            dispatcher.utter_message(
-                text="I can change your name or phone number."
-                if kind == "callback"
-                else "I can change your name, phone, e-mail, date, time of day or reason"
-                + (", or the patient's name." if "patient_name" in allowed else ".")
-            )
+            dispatcher.utter_message(text=_changeable_text(lang, kind, "patient_name" in allowed))
             return events
         events.append(SlotSet(field, None))
         correction = read_correction(latest_text(tracker), settings().phone_region)
@@ -273,6 +315,18 @@ class ActionCorrectField(Action):
         return events
 
 
+def _changeable_text(language: str, kind: str, with_patient: bool) -> str:
+    """What the visitor can change, when the detail they named is not one of them."""
+    if kind == "callback":
+        return say(language, "I can change your name or phone number.")
+    if with_patient:
+        return say(
+            language,
+            "I can change your name, phone, e-mail, date, time of day or reason, or the patient's name.",
+        )
+    return say(language, "I can change your name, phone, e-mail, date, time of day or reason.")
+
+
 class ActionStopRequest(Action):
     """Stop whatever form is running; nothing is stored."""
 
@@ -281,8 +335,11 @@ class ActionStopRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         dispatcher.utter_message(
-            text="OK, I've stopped. Nothing has been sent or stored. "
-            "If you'd like to start again later, just ask."
+            text=say(
+                language_of(tracker),
+                "OK, I've stopped. Nothing has been sent or stored. "
+                "If you'd like to start again later, just ask.",
+            )
         )
         lookup = [SlotSet(slot, None) for slot in ("lookup_purpose", "lookup_reference", "lookup_contact")]
         return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_form(), *lookup]

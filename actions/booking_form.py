@@ -16,7 +16,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import latest_intent, latest_text, practice_now, settings
+from actions.context import language_of, latest_intent, latest_text, practice_now, settings
+from actions.form_wording import changed_text, date_problem, time_problem
 from actions.forms import CALLBACK_BUTTON, Blocker, LimitedFormValidator
 from bot.booking.contact import (
     affirms,
@@ -32,7 +33,7 @@ from bot.booking.contact import (
     normalise_phone,
 )
 from bot.booking.corrections import Correction, read_correction
-from bot.booking.dates import describe_date, read_preferred_date, read_time_of_day
+from bot.booking.dates import read_preferred_date, read_time_of_day
 from bot.booking.patient import (
     for_visitor,
     means_the_visitor,
@@ -43,17 +44,9 @@ from bot.booking.patient import (
 from bot.booking.reasons import read_reason, reason_words
 from bot.booking.wording import SKIPPED
 from bot.conversation.safety import emergency_text, red_flag
+from bot.conversation.wording import say, say_buttons
 
 # Intents that interrupt a form to be answered (the form then resumes); red flags never count as answers.
-_SPOKEN = {
-    "full_name": "name",
-    "phone": "phone number",
-    "email": "e-mail address",
-    "preferred_date": "preferred date",
-    "preferred_time": "time of day",
-    "reason": "reason for the visit",
-    "patient_name": "patient's name",
-}
 INTERRUPTIONS = {"faq", "unknown", "several_questions", "about_practice", "medical_advice", "out_of_scope"}
 # The domain's `not_intent` list of the form slots: messages that are no answer to the open question.
 NOT_ANSWERS = {"stop", *INTERRUPTIONS, "red_flag", "cancel_request", "request_callback", "talk_to_person"}
@@ -64,11 +57,6 @@ def _is_timestamp(value: Any) -> bool:
         return datetime.fromisoformat(str(value)).tzinfo is not None
     except ValueError:
         return False
-
-
-def _hours_hint() -> str:
-    hours = settings().practice_hours
-    return f"between {hours.opens:%H:%M} and {hours.closes:%H:%M}"
 
 
 class RequestFormValidator(LimitedFormValidator):
@@ -168,28 +156,24 @@ class RequestFormValidator(LimitedFormValidator):
         )
         values.update(outcome)
         if outcome.get(field) is not None and field != requested:
-            dispatcher.utter_message(text=f"Thanks, I've changed the {_SPOKEN.get(field, field)}.")
+            dispatcher.utter_message(text=changed_text(language_of(tracker), field))
         return values
 
     def validate_full_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        lang = language_of(tracker)
         if read_patient(str(value or "")):  # "it's for my mother Rosa": the visitor's own name is to come
             if not self.notes_patient():  # the appointment form says what it noted and asks again
-                dispatcher.utter_message(text="Thanks. And what is your own full name?")
+                dispatcher.utter_message(text=say(lang, "Thanks. And what is your own full name?"))
             return {"full_name": None}
         if implausible_name(str(value or "")):
-            return self.reject(
-                dispatcher,
-                tracker,
-                "full_name",
-                "Sorry, that doesn't look like a name (for example Jane Smith).",
-            )
+            message = say(lang, "Sorry, that doesn't look like a name (for example Jane Smith).")
+            return self.reject(dispatcher, tracker, "full_name", message)
         name = clean_name(str(value or ""))
         if name is None:
-            return self.reject(
-                dispatcher, tracker, "full_name", "Please tell me your full name, for example Jane Smith."
-            )
+            message = say(lang, "Please tell me your full name, for example Jane Smith.")
+            return self.reject(dispatcher, tracker, "full_name", message)
         return self.accept({"full_name": name})
 
     def phone_optional(self) -> bool:
@@ -210,12 +194,17 @@ class RequestFormValidator(LimitedFormValidator):
         email = find_email(text)
         if self.phone_optional() and email:
             return self.accept({"phone": SKIPPED, "email": email})
+        lang = language_of(tracker)
         if declines(text):
-            message = "I need a phone number so the practice can call you back."
+            message = say(lang, "I need a phone number so the practice can call you back.")
         else:
-            message = "That doesn't look like a complete phone number. Please include the area code."
+            message = say(
+                lang, "That doesn't look like a complete phone number. Please include the area code."
+            )
         if self.phone_optional():
-            message += " If you'd rather be contacted by e-mail, say 'skip'."
+            message = say(
+                lang, "{message} If you'd rather be contacted by e-mail, say 'skip'.", message=message
+            )
         return self.reject(dispatcher, tracker, "phone", message)
 
     def validate_consent(
@@ -229,7 +218,9 @@ class RequestFormValidator(LimitedFormValidator):
             return self.accept({"consent": practice_now().isoformat(timespec="seconds")})
         if intent == "deny" or denies(text):
             return {"consent": None, "form_blocker": Blocker.NO_CONSENT.value, "form_failures": 0}
-        return self.reject(dispatcher, tracker, "consent", "Please answer yes or no.")
+        return self.reject(
+            dispatcher, tracker, "consent", say(language_of(tracker), "Please answer yes or no.")
+        )
 
 
 class ValidateAppointmentForm(RequestFormValidator):
@@ -268,14 +259,21 @@ class ValidateAppointmentForm(RequestFormValidator):
         if not always and all(tracker.get_slot(slot) == value for slot, value in noted.items()):
             return []
         shown = for_visitor(noted.get("patient_name", tracker.get_slot("patient_name")), patient.relation)
-        dispatcher.utter_message(text=f"Noted: the appointment is for {shown}.")
+        dispatcher.utter_message(
+            text=say(language_of(tracker), "Noted: the appointment is for {patient}.", patient=shown)
+        )
         return [SlotSet(slot, value) for slot, value in noted.items()]
 
     def offer_help(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        lang = language_of(tracker)
         return (
-            "If it's easier, the practice can call you back instead (your answers so far are kept), "
-            f"or you can call them at {settings().practice_phone}.",
-            [CALLBACK_BUTTON, *super().offer_help(tracker)[1]],
+            say(
+                lang,
+                "If it's easier, the practice can call you back instead (your answers so far are kept), "
+                "or you can call them at {phone}.",
+                phone=settings().practice_phone,
+            ),
+            [*say_buttons(lang, [CALLBACK_BUTTON]), *super().offer_help(tracker)[1]],
         )
 
     def phone_optional(self) -> bool:
@@ -284,24 +282,27 @@ class ValidateAppointmentForm(RequestFormValidator):
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "")
+        text, lang = str(value or ""), language_of(tracker)
         have_phone = tracker.get_slot("phone") not in (None, SKIPPED)
         if declines(text) or text == SKIPPED:
             if have_phone:
                 return self.accept({"email": SKIPPED})
-            return self.reject(
-                dispatcher,
-                tracker,
-                "email",
+            message = say(
+                lang,
                 "I need an e-mail address or a phone number to reach you. Please type your e-mail address.",
             )
+            return self.reject(dispatcher, tracker, "email", message)
         email = normalise_email(text) or find_email(text)
         if email:
             return self.accept({"email": email})
-        hint = " Or say 'skip' to leave it out." if have_phone else ""
-        return self.reject(
-            dispatcher, tracker, "email", f"That e-mail address doesn't look right, please check it.{hint}"
-        )
+        if have_phone:
+            message = say(
+                lang,
+                "That e-mail address doesn't look right, please check it. Or say 'skip' to leave it out.",
+            )
+        else:
+            message = say(lang, "That e-mail address doesn't look right, please check it.")
+        return self.reject(dispatcher, tracker, "email", message)
 
     def validate_preferred_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -316,27 +317,7 @@ class ValidateAppointmentForm(RequestFormValidator):
                 if time_of_day:
                     values["preferred_time"] = time_of_day
             return self.accept(values)
-        return self.reject(dispatcher, tracker, "preferred_date", self._date_problem(answer))
-
-    @staticmethod
-    def _date_problem(answer: Any) -> str:
-        hours = settings().practice_hours
-        suggestion = (
-            f" The next day we're open is {describe_date(answer.next_open)}." if answer.next_open else ""
-        )
-        if answer.problem == "past":
-            return f"That date has already passed. Which day would suit you?{suggestion}"
-        if answer.problem == "too_far":
-            return "We take requests up to six months ahead. Please choose an earlier date."
-        if answer.problem == "closed":
-            return (
-                f"The practice is closed that day (we're open {hours.describe_days()}). "
-                f"Would {describe_date(answer.next_open)} work instead?"
-            )
-        return (
-            "Sorry, I couldn't read that as a date. You can say things like 'next Tuesday', "
-            "'Dec 3' or 'tomorrow'."
-        )
+        return self.reject(dispatcher, tracker, "preferred_date", date_problem(language_of(tracker), answer))
 
     def validate_preferred_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -344,12 +325,7 @@ class ValidateAppointmentForm(RequestFormValidator):
         choice = read_time_of_day(str(value or ""), settings().practice_hours, practice_now())
         if choice:
             return self.accept({"preferred_time": choice})
-        return self.reject(
-            dispatcher,
-            tracker,
-            "preferred_time",
-            f"Please choose morning, afternoon or any time, or give a time {_hours_hint()}.",
-        )
+        return self.reject(dispatcher, tracker, "preferred_time", time_problem(language_of(tracker)))
 
     def validate_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -363,35 +339,32 @@ class ValidateAppointmentForm(RequestFormValidator):
             if text == tracker.get_slot("reason") and latest_text(tracker) != text:
                 return self.accept({"reason": reason})  # a stored answer re-validated: keep its words
             return self.accept({"reason": reason, "reason_text": reason_words(text, reason)})
-        if str(value or "").strip().lower() in ("something else", "other"):
-            dispatcher.utter_message(text="Please describe it in a few words, for example 'lower back pain'.")
+        lang = language_of(tracker)
+        if str(value or "").strip().lower() in ("something else", "other", "otra cosa", "otro", "otra"):
+            dispatcher.utter_message(
+                text=say(lang, "Please describe it in a few words, for example 'lower back pain'.")
+            )
             return {"reason": None}
-        return self.reject(
-            dispatcher,
-            tracker,
-            "reason",
-            "Could you describe the reason in a few words (up to 300 characters)?",
-        )
+        message = say(lang, "Could you describe the reason in a few words (up to 300 characters)?")
+        return self.reject(dispatcher, tracker, "reason", message)
 
     def validate_patient_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = " ".join(str(value or "").split())
+        text, lang = " ".join(str(value or "").split()), language_of(tracker)
         if means_the_visitor(text):
-            dispatcher.utter_message(text="All right, the appointment is for you.")
+            dispatcher.utter_message(text=say(lang, "All right, the appointment is for you."))
             return self.accept({"patient_name": None, "patient_relation": None})
         patient = read_patient(text)
         if patient and patient.name:
             return self.accept({"patient_name": patient.name, "patient_relation": patient.relation})
         name = patient_name_in(text)
         if name is None or patient:
-            relation = tracker.get_slot("patient_relation") or "patient"
-            return self.reject(
-                dispatcher,
-                tracker,
-                "patient_name",
-                f"Please tell me your {relation}'s full name, for example Rosa Lopez.",
+            patient = for_visitor(None, tracker.get_slot("patient_relation") or "patient")  # "your mother"
+            message = say(
+                lang, "Please tell me {patient}'s full name, for example Rosa Lopez.", patient=patient
             )
+            return self.reject(dispatcher, tracker, "patient_name", message)
         return self.accept({"patient_name": name})
 
 

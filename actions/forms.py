@@ -10,8 +10,9 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import settings
+from actions.context import language_of, settings
 from actions.handoff import person_buttons
+from bot.conversation.wording import say, say_buttons
 
 MAX_FAILURES = 3
 CALLBACK_BUTTON = {"title": "Request a callback", "payload": "/request_callback"}
@@ -48,6 +49,8 @@ class LimitedFormValidator(FormValidationAction):
             return {slot: None, "form_failures": 0, "form_blocker": Blocker.STUCK.value}
         if failures == MAX_FAILURES - 1:  # the ladder's second step: a person, before the form gives up
             offer, buttons = self.offer_help(tracker)
+            # Titles already in the visitor's language stay as they are; any English one is translated.
+            buttons = say_buttons(language_of(tracker), buttons)
             dispatcher.utter_message(text=f"{message} {offer}", buttons=buttons or None)
         else:
             dispatcher.utter_message(text=message)
@@ -55,6 +58,9 @@ class LimitedFormValidator(FormValidationAction):
 
     def offer_help(self, tracker: Tracker) -> tuple[str, list[dict]]:
         """What a visitor misunderstood twice in a row is offered besides trying again."""
-        return f"If it's easier, you can call the practice at {settings().practice_phone}.", person_buttons(
-            tracker
+        text = say(
+            language_of(tracker),
+            "If it's easier, you can call the practice at {phone}.",
+            phone=settings().practice_phone,
         )
+        return text, person_buttons(tracker)

@@ -9,14 +9,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import settings
+from actions.context import language_of, settings
+from bot.booking.patient import for_visitor
 from bot.booking.wording import APPOINTMENT_FIELDS, CALLBACK_FIELDS, FIELD_LABELS, SKIPPED
+from bot.conversation.wording import say, say_buttons
 
 
-def no_request_text(phone: str) -> str:
-    return (
+def no_request_text(language: str, phone: str) -> str:
+    return say(
+        language,
         "There's no request in progress here to change. To change a request you have already sent, "
-        f"please call the practice at {phone}, or I can take a new request."
+        "please call the practice at {phone}, or I can take a new request.",
+        phone=phone,
     )
 
 
@@ -35,7 +39,7 @@ class Prompt(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         text, buttons = self.ask(tracker)
-        dispatcher.utter_message(text=text, buttons=buttons or None)
+        dispatcher.utter_message(text=text, buttons=say_buttons(language_of(tracker), buttons) or None)
         return []
 
 
@@ -44,9 +48,12 @@ class AskFullName(Prompt):
         return "action_ask_full_name"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        lang = language_of(tracker)
         if tracker.get_slot("patient_relation"):  # the patient's name is asked after the reason
-            return "And what is your own full name? The practice will ask for you when they call.", []
-        return "What is your full name?", []
+            return say(
+                lang, "And what is your own full name? The practice will ask for you when they call."
+            ), []
+        return say(lang, "What is your full name?"), []
 
 
 class AskPhone(Prompt):
@@ -54,11 +61,15 @@ class AskPhone(Prompt):
         return "action_ask_phone"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        lang = language_of(tracker)
         if tracker.get_slot("request_kind") == "callback":
-            return "What phone number should the practice call?", []
+            return say(lang, "What phone number should the practice call?"), []
         return (
-            "What phone number can the practice reach you on? If you'd rather be contacted by e-mail, "
-            "say 'skip'.",
+            say(
+                lang,
+                "What phone number can the practice reach you on? If you'd rather be contacted by e-mail, "
+                "say 'skip'.",
+            ),
             SKIP_BUTTON,
         )
 
@@ -68,9 +79,10 @@ class AskEmail(Prompt):
         return "action_ask_email"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
+        lang = language_of(tracker)
         if tracker.get_slot("phone") in (None, SKIPPED):
-            return "What e-mail address can the practice reach you at?", []
-        return "And your e-mail address? It's optional: say 'skip' to leave it out.", SKIP_BUTTON
+            return say(lang, "What e-mail address can the practice reach you at?"), []
+        return say(lang, "And your e-mail address? It's optional: say 'skip' to leave it out."), SKIP_BUTTON
 
 
 class AskPreferredDate(Prompt):
@@ -80,8 +92,12 @@ class AskPreferredDate(Prompt):
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
         days = settings().practice_hours.describe_days()
         return (
-            f"Which day would you prefer? We're open {days}. "
-            "You can say things like 'next Tuesday' or 'Dec 3'.",
+            say(
+                language_of(tracker),
+                "Which day would you prefer? We're open {days}. "
+                "You can say things like 'next Tuesday' or 'Dec 3'.",
+                days=days,
+            ),
             [],
         )
 
@@ -93,8 +109,12 @@ class AskPreferredTime(Prompt):
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
         hours = settings().practice_hours
         return (
-            "What time of day suits you best? "
-            f"We see patients from {hours.opens:%H:%M} to {hours.closes:%H:%M}.",
+            say(
+                language_of(tracker),
+                "What time of day suits you best? We see patients from {opens} to {closes}.",
+                opens=f"{hours.opens:%H:%M}",
+                closes=f"{hours.closes:%H:%M}",
+            ),
             [
                 {"title": "Morning", "payload": "morning"},
                 {"title": "Afternoon", "payload": "afternoon"},
@@ -109,8 +129,11 @@ class AskReason(Prompt):
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
         return (
-            "What is the main reason for your visit? Choose one, or describe it in a few words "
-            "(for example a soft-tissue injury of the back).",
+            say(
+                language_of(tracker),
+                "What is the main reason for your visit? Choose one, or describe it in a few words "
+                "(for example a soft-tissue injury of the back).",
+            ),
             [
                 {"title": "Sciatica", "payload": "sciatica"},
                 {"title": "Whiplash", "payload": "whiplash"},
@@ -126,7 +149,8 @@ class AskPatientName(Prompt):
         return "action_ask_patient_name"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
-        return f"What is your {tracker.get_slot('patient_relation') or 'patient'}'s full name?", []
+        patient = for_visitor(None, tracker.get_slot("patient_relation") or "patient")  # "your mother"
+        return say(language_of(tracker), "What is {patient}'s full name?", patient=patient), []
 
 
 class AskConsent(Prompt):
@@ -135,8 +159,12 @@ class AskConsent(Prompt):
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
         return (
-            f"May {settings().practice_name} keep these details and contact you about this request? "
-            "They are used only to arrange your visit.",
+            say(
+                language_of(tracker),
+                "May {practice} keep these details and contact you about this request? "
+                "They are used only to arrange your visit.",
+                practice=settings().practice_name,
+            ),
             [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
         )
 
@@ -146,7 +174,9 @@ class AskLookupReference(Prompt):
         return "action_ask_lookup_reference"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
-        return "What is the reference code of your request? It looks like PRL-7KQ3MX.", []
+        return say(
+            language_of(tracker), "What is the reference code of your request? It looks like PRL-7KQ3MX."
+        ), []
 
 
 class AskLookupContact(Prompt):
@@ -155,8 +185,11 @@ class AskLookupContact(Prompt):
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
         return (
-            "To protect your privacy, please tell me the phone number or e-mail address you gave with that "
-            "request.",
+            say(
+                language_of(tracker),
+                "To protect your privacy, please tell me the phone number or e-mail address you gave with "
+                "that request.",
+            ),
             [],
         )
 
@@ -169,20 +202,24 @@ class AskWhichField(Prompt):
         fields = CALLBACK_FIELDS if tracker.get_slot("request_kind") == "callback" else APPOINTMENT_FIELDS
         if fields is APPOINTMENT_FIELDS and tracker.get_slot("patient_relation"):
             fields = (*fields, "patient_name")
-        labels = {**FIELD_LABELS, "patient_name": "Patient's name"}
-        return "Which detail would you like to change?", [
+        lang = language_of(tracker)
+        # The labels of bot/booking are translated by say_buttons in `run`, from booking.yml.
+        labels = {**FIELD_LABELS, "patient_name": say(lang, "Patient's name")}
+        return say(lang, "Which detail would you like to change?"), [
             {"title": labels[field], "payload": f'/correct_field{{"field": "{field}"}}'} for field in fields
         ]
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         """Six details make two messages: no channel shows more than three buttons on one."""
+        lang = language_of(tracker)
         if not tracker.get_slot("request_kind"):
-            dispatcher.utter_message(text=no_request_text(settings().practice_phone))
+            dispatcher.utter_message(text=no_request_text(lang, settings().practice_phone))
             return []
         text, buttons = self.ask(tracker)
+        buttons = say_buttons(lang, buttons)
         for start in range(0, len(buttons), MAX_BUTTONS):
             dispatcher.utter_message(
-                text=text if start == 0 else "Or a detail of your visit:",
+                text=text if start == 0 else say(lang, "Or a detail of your visit:"),
                 buttons=buttons[start : start + MAX_BUTTONS],
             )
         return []
