@@ -60,7 +60,7 @@ _QUESTION_START = re.compile(
     r"^[\s¿]*(?:que|como|por que|quien|donde|cual|cuando|cuanto|son|puede|puedo|podria|tienen)\b", re.I
 )
 _FILLER = re.compile(
-    r"^(?:[\s,:;.!=>-]|\bde (?:mi|la) (?:cita|solicitud|visita)\b|\bes\b|\bera\b|\bson\b|\besta mal\b|"
+    r"^(?:[\s,:;.!=>¿¡-]|\bde (?:mi|la) (?:cita|solicitud|visita)\b|\bes\b|\bera\b|\bson\b|\besta mal\b|"
     r"\bmal\b|\bincorrect[oa]\b|\bno es correct[oa]\b|\bdeberia ser\b|\btiene que ser\b|\bpor favor\b|"
     r"\ben realidad\b|\bperdon\b|\bdisculpe\b|\bahora\b|\ba\b|\bal\b|\bel correcto\b|\bla correcta\b|"
     r"\bel bueno\b|\bcambielo\b|\bcambiela\b|\bcambie\b|\bcambiar\b|\bcambia\b|\bcorrija\b|\bcorregir\b|"
