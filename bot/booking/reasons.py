@@ -55,6 +55,7 @@ _COMPLAINTS_ES = (
     ("neck pain", r"\bdolor (?:de|en el) cuello\b|\bdolor cervical\b|\bme duele el cuello\b|\bcuello\b"),
     ("hip pain", r"\bdolor (?:de|en la) cadera\b|\bme duele la cadera\b"),
 )
+SPANISH_COMPLAINTS = frozenset(name for name, _ in _COMPLAINTS_ES)
 _VAGUE_ES = {"otra cosa", "otro", "otra", "algo", "algo mas", "no se", "no estoy seguro", "no estoy segura"}
 
 
