@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import bot.rasa
 from bot.ops.runtime_config import rasa_environment, write_runtime_files
-from bot.ops.training import ensure_model, model_path
+from bot.ops.training import ensure_models, model_path
 from bot.settings import ROOT, VAR_DIR, Settings, SettingsError, get_settings
 from bot.store.migrate import upgrade
 
@@ -99,7 +99,7 @@ def action_server_command(settings: Settings) -> list[str]:
     return [sys.executable, "-m", "bot.rasa.action_server", "--port", str(settings.action_port)]
 
 
-def rasa_command(settings: Settings, model: Path) -> list[str]:
+def rasa_command(settings: Settings, model: Path, language: str | None = None) -> list[str]:
     endpoints, credentials = write_runtime_files(settings)
     command = bot.rasa.command(
         "run",
@@ -112,7 +112,7 @@ def rasa_command(settings: Settings, model: Path) -> list[str]:
         "--interface",
         settings.internal_host,
         "--port",
-        str(settings.rasa_port),
+        str(settings.rasa_port_for(language or settings.languages[0])),
     )
     if RASA_LOGGING_CONFIG.exists():
         command += ["--logging-config-file", str(RASA_LOGGING_CONFIG)]
@@ -128,15 +128,28 @@ def _local(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
-def services(settings: Settings, model: Path) -> list[Service]:
+def _rasa_name(settings: Settings, language: str) -> str:
+    return "Rasa server" if len(settings.languages) == 1 else f"Rasa server ({language})"
+
+
+def services(settings: Settings, models: dict[str, Path]) -> list[Service]:
+    """The action server (shared by every language), one Rasa server per language, and bot.web."""
     internal = _local(settings.internal_host)
+    rasa = [
+        Service(
+            _rasa_name(settings, language),
+            rasa_command(settings, model, language),
+            f"http://{internal}:{settings.rasa_port_for(language)}/",
+        )
+        for language, model in models.items()
+    ]
     return [
         Service(
             "action server",
             action_server_command(settings),
             f"http://{internal}:{settings.action_port}/health",
         ),
-        Service("Rasa server", rasa_command(settings, model), f"http://{internal}:{settings.rasa_port}/"),
+        *rasa,
         Service(
             "web server", web_command(), f"http://{_local(settings.web_host)}:{settings.web_port}/healthz"
         ),
@@ -197,9 +210,18 @@ def _pause(stop: _StopRequest, seconds: float) -> None:
         time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
 
+def _port_name(settings: Settings, language: str) -> str:
+    """RASA_PORT names the first language's port; the others take the next ones."""
+    index = settings.languages.index(language)
+    return "RASA_PORT" if index == 0 else f"RASA_PORT + {index}, the {language} Rasa server"
+
+
 def run(settings: Settings) -> int:
     ports = (
-        ("RASA_PORT", settings.rasa_port),
+        *(
+            (_port_name(settings, language), settings.rasa_port_for(language))
+            for language in settings.languages
+        ),
         ("ACTION_PORT", settings.action_port),
         ("WEB_PORT", settings.web_port),
     )
@@ -211,9 +233,9 @@ def run(settings: Settings) -> int:
             )
     print("Applying database migrations…", flush=True)
     migrate(settings)
-    model = ensure_model()
+    models = ensure_models(settings.languages)
     env = child_environment(settings)
-    running = services(settings, model)
+    running = services(settings, models)
 
     stop = _StopRequest()
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
@@ -260,9 +282,13 @@ def banner(settings: Settings) -> str:
         "",
         "The assistant is running:",
         f"  Website with the chat widget: http://{settings.web_host}:{settings.web_port}/",
-        f"  Rasa server (REST channel): http://{internal}:{settings.rasa_port}/webhooks/rest/webhook",
-        f"  Action server:              http://{internal}:{settings.action_port}/webhook",
     ]
+    for language in settings.languages:
+        label = f"{_rasa_name(settings, language)}, REST:"
+        lines.append(
+            f"  {label:<28}http://{internal}:{settings.rasa_port_for(language)}/webhooks/rest/webhook"
+        )
+    lines += [f"  {'Action server:':<28}http://{internal}:{settings.action_port}/webhook"]
     for channel in settings.channels.enabled():
         label = f"{channel.title()} webhook:"
         lines.append(f"  {label:<28}{settings.public_url}/webhooks/{channel}/webhook")
@@ -270,17 +296,19 @@ def banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def serve(settings: Settings, role: str) -> int:
+def serve(settings: Settings, role: str, language: str | None = None) -> int:
     """Replace this process with one service (signals then reach it directly, as containers expect)."""
     if role == "actions":
         command = action_server_command(settings)
     elif role == "rasa":
-        model = model_path()
+        language = _served(settings, language)
+        model = model_path(language=language)
         if not model.exists():
             raise LaunchError(
-                f"no trained model for the current data ({model.name}): run `python -m bot.launcher train`"
+                f"no trained {language} model for the current data ({model.name}): "
+                "run `python -m bot.launcher train`"
             )
-        command = rasa_command(settings, model)
+        command = rasa_command(settings, model, language)
     else:
         command = web_command()
     sys.stdout.flush()
@@ -293,12 +321,20 @@ def shell_command(model: Path) -> list[str]:
     return bot.rasa.command("shell", "--model", str(model), "--endpoints", "endpoints.yml")
 
 
-def shell(settings: Settings) -> int:
+def _served(settings: Settings, language: str | None) -> str:
+    if language is None:
+        return settings.languages[0]
+    if language not in settings.languages:
+        raise LaunchError(f"--language {language}: not among LANGUAGES ({','.join(settings.languages)})")
+    return language
+
+
+def shell(settings: Settings, language: str | None = None) -> int:
     """`rasa shell` with the settings exported, after the same preparation as `run`."""
     if not port_is_free(settings.action_port):
         raise LaunchError(f"port {settings.action_port} (ACTION_PORT) is taken: stop `make run` first")
     migrate(settings)
-    model = ensure_model()
+    model = ensure_models((_served(settings, language),))[_served(settings, language)]
     env = child_environment(settings)
     actions = subprocess.Popen(
         action_server_command(settings),
@@ -325,9 +361,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("run", help="migrate, train if needed, start all three services")
     one = commands.add_parser("serve", help="run one service in the foreground (containers, replicas)")
     one.add_argument("role", choices=ROLES, help="which service")
-    train = commands.add_parser("train", help="train the Rasa model if the data changed")
+    one.add_argument("--language", help="the Rasa server's language (default: the first of LANGUAGES)")
+    train = commands.add_parser("train", help="train each language's Rasa model if its data changed")
     train.add_argument("--force", action="store_true", help="train even if a model for this data exists")
-    commands.add_parser("shell", help="talk to the bot in the terminal")
+    talk = commands.add_parser("shell", help="talk to the bot in the terminal")
+    talk.add_argument("--language", help="which language's model (default: the first of LANGUAGES)")
     commands.add_parser("migrate", help="apply database migrations")
     args = parser.parse_args(argv)
     try:
@@ -335,12 +373,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return run(settings)
         if args.command == "serve":
-            return serve(settings, args.role)
+            return serve(settings, args.role, args.language)
         if args.command == "train":
-            print(f"Model: {ensure_model(force=args.force).relative_to(ROOT)}")
+            for language, model in ensure_models(settings.languages, force=args.force).items():
+                print(f"Model ({language}): {model.relative_to(ROOT)}")
             return 0
         if args.command == "shell":
-            return shell(settings)
+            return shell(settings, args.language)
         migrate(settings)
         print("Database is up to date.")
         return 0

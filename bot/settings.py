@@ -10,7 +10,7 @@ import os
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -22,24 +22,21 @@ import phonenumbers
 from dotenv import load_dotenv
 
 from bot.booking.hours import HoursError, OpeningHours, parse_hours
+from bot.connectors.settings import (
+    CHANNEL_VARIABLES,
+    ChannelSettings,
+    FacebookSettings,
+    SlackSettings,
+    TelegramSettings,
+    TwilioSettings,
+)
+from bot.conversation.wording import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
 
 _DB_SCHEMES = ("sqlite", "postgresql")
 _PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
-
-
-# Each messaging channel's variables: those that turn it on (all required together), then optional ones.
-CHANNEL_VARIABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "slack": (("SLACK_TOKEN", "SLACK_SIGNING_SECRET"), ("SLACK_CHANNEL",)),
-    "telegram": (("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_BOT_NAME"), ("TELEGRAM_SECRET_TOKEN",)),
-    "facebook": (("FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN"), ()),
-    "twilio": (("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER"), ()),
-}
-CHANNEL_SETTING_NAMES = tuple(
-    name for group in CHANNEL_VARIABLES.values() for names in group for name in names
-)
 
 
 def _weak(secret: str) -> bool:
@@ -75,47 +72,6 @@ class LockStoreSettings:
 
 
 @dataclass(frozen=True)
-class SlackSettings:
-    token: str
-    signing_secret: str
-    channel: str | None
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    access_token: str
-    bot_name: str
-    secret_token: str | None  # derived from SECRET_KEY when unset
-
-
-@dataclass(frozen=True)
-class FacebookSettings:
-    verify_token: str
-    app_secret: str
-    page_access_token: str
-
-
-@dataclass(frozen=True)
-class TwilioSettings:
-    account_sid: str
-    auth_token: str
-    number: str
-
-
-@dataclass(frozen=True)
-class ChannelSettings:
-    """Messaging channels beyond rest and socket.io; each is on when its variables are set."""
-
-    slack: SlackSettings | None = None
-    telegram: TelegramSettings | None = None
-    facebook: FacebookSettings | None = None
-    twilio: TwilioSettings | None = None
-
-    def enabled(self) -> list[str]:
-        return [name for name in ("slack", "telegram", "facebook", "twilio") if getattr(self, name)]
-
-
-@dataclass(frozen=True)
 class Settings:
     database_url: str
     tracker_database_url: str
@@ -142,10 +98,20 @@ class Settings:
     internal_host: str = "127.0.0.1"
     action_server_url: str = ""
     lock_store: LockStoreSettings | None = None
-    channels: ChannelSettings = ChannelSettings()
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
     spool_dir: Path = VAR_DIR / "outbox" / "requests"
     action_server_token: str | None = None  # derived from SECRET_KEY when unset (bot.ops.runtime_config)
     handoff_wait: timedelta = timedelta(minutes=3)  # a visitor's wait for staff before the bot takes over
+    languages: tuple[str, ...] = ("en",)  # one Rasa model and server each; the first is the default
+    language_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # beyond the default's
+
+    def rasa_urls_for(self, language: str) -> tuple[str, ...]:
+        """The Rasa servers of `language` (the default language's are RASA_URLS)."""
+        return self.language_urls.get(language) or self.rasa_urls
+
+    def rasa_port_for(self, language: str) -> int:
+        """Where the launcher starts `language`'s Rasa server: RASA_PORT, then the next ports."""
+        return self.rasa_port + self.languages.index(language)
 
     @property
     def is_production(self) -> bool:
@@ -244,10 +210,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         raise SettingsError(f"APP_ENV: '{app_env}' is not one of development, production, test")
 
     rasa_port = _port(env, "RASA_PORT", 5005)
-    rasa_urls = _list(env, "RASA_URLS") or (f"http://127.0.0.1:{rasa_port}",)
-    for url in rasa_urls:
-        if not url.startswith(("http://", "https://")):
-            raise SettingsError(f"RASA_URLS: '{url}' is not an http(s) URL")
+    languages = _languages(env)
+    urls = {
+        language: _urls(env, f"RASA_URLS_{language.upper()}" if index else "RASA_URLS", rasa_port + index)
+        for index, language in enumerate(languages)
+    }
+    rasa_urls = urls.pop(languages[0])
 
     timezone_name = env.get("PRACTICE_TIMEZONE", "").strip() or "America/New_York"
     try:
@@ -321,7 +289,23 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         spool_dir=_local_path(env, _spool_variable(env), "var/outbox/requests"),
         action_server_token=action_server_token,
         handoff_wait=_minutes(env, "HANDOFF_WAIT_MINUTES", "3"),
+        languages=languages,
+        language_urls=urls,
     )
+
+
+def _languages(env: Mapping[str, str]) -> tuple[str, ...]:
+    codes = tuple(code.lower() for code in _list(env, "LANGUAGES")) or LANGUAGES
+    if any(code not in LANGUAGES for code in codes) or len(set(codes)) < len(codes):
+        raise SettingsError(f"LANGUAGES: '{env['LANGUAGES']}' is not a list of distinct codes among en, es")
+    return codes
+
+
+def _urls(env: Mapping[str, str], name: str, port: int) -> tuple[str, ...]:
+    urls = _list(env, name) or (f"http://127.0.0.1:{port}",)
+    if bad := next((url for url in urls if not url.startswith(("http://", "https://"))), None):
+        raise SettingsError(f"{name}: '{bad}' is not an http(s) URL")
+    return urls
 
 
 def _lock_store(url: str | None) -> LockStoreSettings | None:

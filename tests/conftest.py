@@ -15,8 +15,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.bench.scripts import preferred_day
 from bot.booking.hours import parse_hours
-from bot.ops.training import ensure_model
-from bot.settings import CHANNEL_SETTING_NAMES, get_settings
+from bot.connectors.settings import CHANNEL_SETTING_NAMES
+from bot.ops.training import ensure_models
+from bot.settings import get_settings
 from bot.store.db import UnitOfWork, create_database, drop_database, make_engine
 from bot.store.migrate import upgrade
 
@@ -58,6 +59,8 @@ SETTING_NAMES = (
     "ACTION_SERVER_TOKEN",
     "SPOOL_DIR",
     "HANDOFF_WAIT_MINUTES",
+    "LANGUAGES",
+    "RASA_URLS_ES",
     "LOCAL_OUTBOX_DIR",  # its old name, still read
     *CHANNEL_SETTING_NAMES,
 )
@@ -142,6 +145,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture(scope="session")
-def trained_model() -> Path:
-    """The model for the current training data, trained once if the data changed."""
-    return ensure_model()
+def trained_models() -> dict[str, Path]:
+    """Each language's model for the current training data, trained once if its data changed."""
+    return ensure_models(("en", "es"))
+
+
+@pytest.fixture(scope="session")
+def trained_model(trained_models: dict[str, Path]) -> Path:
+    """The English model (the default language's)."""
+    return trained_models["en"]

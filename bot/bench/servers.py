@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.bench.stats import parse_vm_hwm
-from bot.settings import CHANNEL_SETTING_NAMES
+from bot.connectors.settings import CHANNEL_SETTING_NAMES
 
 # Variables our settings read that a developer's shell or .env may hold; the bench sets each one
 # (blank means "unset" to bot.settings) so no notification, channel or lock store sneaks in.

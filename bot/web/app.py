@@ -28,6 +28,8 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from bot.connectors.choices import as_typed
+from bot.conversation.language import looks_spanish
+from bot.conversation.wording import normal_language, say
 from bot.notifications.email import deliver_due_emails
 from bot.notifications.webhook_events import deliver_due_webhooks
 from bot.settings import Settings
@@ -40,6 +42,7 @@ from bot.web.secret_key import secret_key
 from bot.web.security_headers import SecurityHeaders
 from bot.web.tokens import (
     TOKEN_HEADER,
+    conversation_language,
     conversation_of,
     new_conversation,
     payload_is_genuine,
@@ -74,8 +77,9 @@ class Proxy:
     events_per_client: RateLimiter = field(default_factory=lambda: RateLimiter(limit=300, window_s=60))
 
     def rasa_order(self, conversation: str) -> list[str]:
-        """Every Rasa server, starting with this conversation's own (sticky, so turns stay in order)."""
-        urls = list(self.settings.rasa_urls)
+        """Every Rasa server of the conversation's language, starting with its own (sticky, so turns stay
+        in order). A language no longer served (LANGUAGES changed) goes to the default's."""
+        urls = list(self.settings.rasa_urls_for(self.language(conversation)))
         start = int(hashlib.sha256(conversation.encode()).hexdigest(), 16) % len(urls)
         return urls[start:] + urls[:start]
 
@@ -120,6 +124,19 @@ class Proxy:
         except ValueError:
             return None
         return answer if isinstance(answer, list) and answer else None
+
+    def language(self, conversation: str) -> str:
+        language = conversation_language(conversation)
+        return language if language in self.settings.languages else self.settings.languages[0]
+
+    def language_for_new(self, asked: Any, first_message: str | None) -> str:
+        """A new conversation's language: Spanish when its first message clearly is, else the widget's
+        (its data-lang, the page's or the browser's), else the first of LANGUAGES."""
+        served = self.settings.languages
+        if "es" in served and first_message and looks_spanish(first_message):
+            return "es"
+        asked = normal_language(asked) if isinstance(asked, str) and asked.strip() else None
+        return asked if asked in served else served[0]
 
     def client_key(self, request: Request) -> str:
         """The key a client is limited under (its IPv4 address or IPv6 /64, client_network)."""
@@ -169,30 +186,39 @@ async def chat(request: Request) -> Response:
     conversation = conversation_of(proxy.secret, given)
     restarted = conversation is None and token_expired(proxy.secret, given)
     is_new = conversation is None
-    if conversation is None:
-        conversation, _ = new_conversation(proxy.secret)
-
+    language = (
+        proxy.language(conversation) if conversation else proxy.language_for_new(data.get("lang"), None)
+    )
     if "payload" in data:
         payload = data.get("payload")
         signature = data.get("signature", "")
-        if not (_is_text(payload) and _is_text(signature)) or not payload_is_genuine(
-            proxy.secret, conversation, payload, signature
+        if (
+            conversation is None  # a new conversation was offered no buttons
+            or not (_is_text(payload) and _is_text(signature))
+            or not payload_is_genuine(proxy.secret, conversation, payload, signature)
         ):
-            return error(400, "That choice is no longer available. Please type your answer instead.")
+            return error(
+                400, say(language, "That choice is no longer available. Please type your answer instead.")
+            )
         message = payload
     else:
         message = _clean_text(data.get("message"))
         if not message:
-            return error(400, "Please type a message.")
+            return error(400, say(language, "Please type a message."))
         if len(message) > MAX_MESSAGE_LENGTH:
-            return error(413, f"Please keep messages under {MAX_MESSAGE_LENGTH} characters.")
+            return error(
+                413, say(language, "Please keep messages under {limit} characters.", limit=MAX_MESSAGE_LENGTH)
+            )
+    if conversation is None:
+        language = proxy.language_for_new(data.get("lang"), message)
+        conversation, _ = new_conversation(proxy.secret, language=language)
 
     client = proxy.client_key(request)
     for limiter, key in ((proxy.per_client, client), (proxy.per_conversation, conversation)):
         if not limiter.allow(key):
             return error(
                 429,
-                "You're sending messages very quickly. Please wait a moment and try again.",
+                say(language, "You're sending messages very quickly. Please wait a moment and try again."),
                 headers={"Retry-After": str(limiter.retry_after(key))},
             )
 
@@ -206,12 +232,18 @@ async def chat(request: Request) -> Response:
 
     answer = await proxy.forward(conversation, message)
     if answer is None:
-        return error(503, OUTAGE.format(phone=proxy.settings.practice_phone), headers={"Retry-After": "5"})
+        outage = say(language, OUTAGE, phone=proxy.settings.practice_phone)
+        return error(503, outage, headers={"Retry-After": "5"})
     messages, waiting = widget_messages(proxy.secret, conversation, answer)
     if restarted:
-        messages.insert(0, {"text": EXPIRED})
+        messages.insert(0, {"text": say(language, EXPIRED)})
     # Re-issued with every answer: the lifetime runs from the last reply (bot/web/tokens.py).
-    reply: dict[str, Any] = {"token": token_for(proxy.secret, conversation), "messages": messages}
+    reply: dict[str, Any] = {
+        "token": token_for(proxy.secret, conversation),
+        "messages": messages,
+        "lang": language,  # the widget speaks the conversation's language, and offers the others
+        "languages": list(proxy.settings.languages),
+    }
     if waiting:
         reply["handoff"] = await handoff.queued(request, conversation)
     return JSONResponse({**reply, "restarted": True} if restarted else reply)
@@ -230,11 +262,18 @@ async def _rasa_check(client: httpx.AsyncClient, base: str) -> str:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready while some Rasa server in RASA_URLS answers (a turn goes to whichever does) and the
-    database does; each server's state is listed, by position, for the operator."""
+    """Ready while, for each language served, some of its Rasa servers answers (a turn goes to whichever
+    does), and the database does; each server's state is listed, by position, for the operator."""
     proxy: Proxy = request.app.state.proxy
-    servers = await asyncio.gather(*(_rasa_check(proxy.client, base) for base in proxy.settings.rasa_urls))
-    checks = {"rasa": "ok" if "ok" in servers else servers[0]}
+    settings = proxy.settings
+    checks: dict[str, str] = {}
+    listed: dict[str, list[str]] = {}
+    for index, language in enumerate(settings.languages):
+        urls = settings.rasa_urls_for(language)
+        servers = await asyncio.gather(*(_rasa_check(proxy.client, base) for base in urls))
+        suffix = f"_{language}" if index else ""
+        checks[f"rasa{suffix}"] = "ok" if "ok" in servers else servers[0]
+        listed[f"rasa_servers{suffix}"] = servers
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -242,7 +281,7 @@ async def readyz(request: Request) -> Response:
     except Exception as error:  # any driver error means "not ready"
         checks["database"] = f"unavailable ({type(error).__name__})"
     ready = all(value == "ok" for value in checks.values())
-    body = {"ready": ready, "checks": checks, "rasa_servers": servers}
+    body = {"ready": ready, "checks": checks, **listed}
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import create_engine, text
 
 from bot.bench.servers import free_port
-from bot.launcher import answers
+from bot.launcher import answers, port_is_free
 from bot.settings import ROOT, VAR_DIR
 from bot.store.db import UnitOfWork, make_engine
 from tests.conftest import TEST_ENV
@@ -55,7 +55,7 @@ CHANNEL_ENV = {
 
 @dataclass
 class Stack:
-    rasa_port: int
+    rasa_port: int  # English; the Spanish Rasa server listens on the next port (LANGUAGES=en,es)
     action_port: int
     web_port: int
     database_url: str
@@ -64,10 +64,12 @@ class Stack:
     log: Path
     process: subprocess.Popen
 
-    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+    def say(self, sender: str, text: str, language: str = "en") -> list[dict[str, Any]]:
+        """A turn through a Rasa server's REST channel: the English one, or the Spanish (next port)."""
         body = json.dumps({"sender": sender, "message": text}).encode()
+        port = self.rasa_port + (1 if language == "es" else 0)
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
+            f"http://127.0.0.1:{port}/webhooks/rest/webhook",
             data=body,
             headers={"Content-Type": "application/json"},
         )
@@ -111,12 +113,22 @@ def add_staff_user(env: dict[str, str], name: str, password: str) -> None:
     assert created.returncode == 0, created.stderr
 
 
+def free_port_pair() -> int:
+    """A free port whose next one is free too (the second language's Rasa server takes it)."""
+    while True:
+        port = free_port()
+        if port < 65535 and port_is_free(port + 1):
+            return port
+
+
 def launcher_env(tmp: Path, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRACKER_DATABASE_URL")}
     env.update(TEST_ENV)
     env.update(
         {
-            "RASA_PORT": str(free_port()),
+            # One language unless a test asks for more: each Rasa server costs ~25 s and 1.4 GB.
+            "LANGUAGES": "en",
+            "RASA_PORT": str(free_port_pair()),
             "ACTION_PORT": str(free_port()),
             "WEB_PORT": str(free_port()),
             "DATABASE_URL": f"sqlite:///{tmp / 'appointments.db'}",
@@ -148,13 +160,17 @@ def webhooks() -> Iterator[WebhookReceiver]:
 @pytest.fixture(scope="session")
 def stack(
     tmp_path_factory: pytest.TempPathFactory,
-    trained_model: Path,
+    trained_models: dict[str, Path],
     providers: FakeProviders,
     webhooks: WebhookReceiver,
 ) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("stack")
     env = launcher_env(
-        tmp, **CHANNEL_ENV, NOTIFY_WEBHOOK_URL=webhooks.url, NOTIFY_WEBHOOK_SECRET=WEBHOOK_SECRET
+        tmp,
+        **CHANNEL_ENV,
+        NOTIFY_WEBHOOK_URL=webhooks.url,
+        NOTIFY_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        LANGUAGES="en,es",
     )
     env["PUBLIC_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}"
     env["FAKE_PROVIDERS_URL"] = providers.url

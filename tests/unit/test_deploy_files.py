@@ -23,7 +23,8 @@ import yaml
 from dotenv import dotenv_values
 
 import bot.launcher
-from bot.settings import CHANNEL_SETTING_NAMES, Settings, load_settings
+from bot.connectors.settings import CHANNEL_SETTING_NAMES
+from bot.settings import Settings, load_settings
 from bot.staff.cli import parser as staff_parser
 
 ROOT = Path(__file__).resolve().parents[2]

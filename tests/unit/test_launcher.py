@@ -72,8 +72,8 @@ def test_when_one_service_dies_the_launcher_stops_the_other_and_fails(
 ) -> None:
     started = stand_ins()
     monkeypatch.setattr(bot.launcher, "migrate", lambda settings: None)
-    monkeypatch.setattr(bot.launcher, "ensure_model", lambda: "model.tar.gz")
-    monkeypatch.setattr(bot.launcher, "services", lambda settings, model: started)
+    monkeypatch.setattr(bot.launcher, "ensure_models", lambda languages: {"en": "model.tar.gz"})
+    monkeypatch.setattr(bot.launcher, "services", lambda settings, models: started)
 
     def kill_the_first_once_up() -> None:
         deadline = time.monotonic() + 30

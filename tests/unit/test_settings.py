@@ -9,8 +9,9 @@ import pytest
 from dotenv import dotenv_values
 
 from bot.booking.hours import OpeningHours
+from bot.connectors.settings import CHANNEL_SETTING_NAMES
 from bot.ops.runtime_config import action_server_token, rasa_environment
-from bot.settings import CHANNEL_SETTING_NAMES, ROOT, SettingsError, load_settings
+from bot.settings import ROOT, SettingsError, load_settings
 from bot.web.secret_key import secret_key
 
 GOOD_SECRET = "k" * 40
@@ -253,6 +254,8 @@ def test_env_example_documents_every_setting_and_loads_as_is() -> None:
         "LOCK_STORE_URL",
         "SPOOL_DIR",
         "HANDOFF_WAIT_MINUTES",
+        "LANGUAGES",
+        "RASA_URLS_ES",
         *CHANNEL_SETTING_NAMES,
     ):
         assert name in text, f"{name} is not documented in .env.example"
@@ -285,3 +288,37 @@ def test_smtp_settings_with_defaults() -> None:
     assert smtp is not None
     assert (smtp.port, smtp.starttls, smtp.sender) == (587, True, "office@practice.example")
     assert load_settings({}).smtp is None
+
+
+def test_both_languages_are_served_by_default_each_on_its_own_rasa_server() -> None:
+    settings = load_settings({"RASA_PORT": "6000"})
+    assert settings.languages == ("en", "es")
+    assert settings.rasa_urls_for("en") == ("http://127.0.0.1:6000",)
+    assert settings.rasa_urls_for("es") == ("http://127.0.0.1:6001",)
+    assert (settings.rasa_port_for("en"), settings.rasa_port_for("es")) == (6000, 6001)
+
+
+def test_a_language_is_turned_off_by_leaving_it_out_of_languages() -> None:
+    settings = load_settings({"LANGUAGES": "en"})
+    assert settings.languages == ("en",)
+    assert settings.rasa_urls_for("es") == settings.rasa_urls  # a leftover Spanish id goes to English
+
+
+def test_spanish_first_makes_it_the_default_on_rasa_urls() -> None:
+    settings = load_settings(
+        {"LANGUAGES": " ES , en", "RASA_URLS": "http://es:5005", "RASA_URLS_EN": "http://en:5005"}
+    )
+    assert settings.languages == ("es", "en")
+    assert settings.rasa_urls_for("es") == ("http://es:5005",)
+    assert settings.rasa_urls_for("en") == ("http://en:5005",)
+
+
+@pytest.mark.parametrize("value", ["fr", "en,en", "en,es,de"])
+def test_languages_outside_the_served_ones_are_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="LANGUAGES: "):
+        load_settings({"LANGUAGES": value})
+
+
+def test_a_bad_spanish_rasa_url_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match="RASA_URLS_ES: 'es:5005' is not an http"):
+        load_settings({"RASA_URLS_ES": "es:5005"})

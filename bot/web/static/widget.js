@@ -2,7 +2,8 @@
  * The practice's chat widget. Embed with one tag:
  *   <script src="https://assistant.example/widget.js" data-title="Ask us" data-color="#0b5c72"
  *           data-open="false" defer></script>
- * Attributes: data-server (default: where this script came from), data-title, data-color, data-open.
+ * Attributes: data-server (default: where this script came from), data-title, data-color, data-open,
+ * data-lang ("en" or "es"; default: the host page's lang, then the browser's language).
  * Plain JavaScript, no build step, no third-party code. Bot text is always rendered as text.
  */
 (function () {
@@ -12,13 +13,45 @@
   window.__prlChatLoaded = true;
 
   var server = (script.getAttribute("data-server") || new URL(script.src, location.href).origin).replace(/\/+$/, "");
-  var title = script.getAttribute("data-title") || "Chat with us";
+  var givenTitle = script.getAttribute("data-title");
   var color = script.getAttribute("data-color") || "";
   var openOnLoad = script.getAttribute("data-open") === "true";
   var storageKey = "prl-chat:" + server;
-  var GREETING = "Hi! I can answer questions about prolotherapy for back pain and take an appointment or " +
-    "callback request. I give general information, not medical advice. What you type here is used only to " +
-    "answer you and to handle your request.";
+  // The widget's own words in each language the assistant speaks; the bot's come from the server.
+  var STRINGS = {
+    en: {
+      title: "Chat with us", open: "Open chat: ", unread: " unread", log: "Conversation",
+      typing: "The assistant is typing", placeholder: "Type your message", send: "Send", label: "Message",
+      restart: "Start over", close: "Close chat", youSaid: "You said: ", staff: "Practice staff",
+      staffMark: " (practice staff)", retry: "Try again",
+      failed: "Sorry, something went wrong. Please try again.",
+      unreachable: "Sorry, I couldn't reach the assistant. Check your connection and try again.",
+      joined: " from the practice has joined.", someone: "A member of staff",
+      queue: function (n) { return "You're number " + n + " in the queue."; },
+      shortly: "Someone from the practice will be with you shortly.",
+      staffMember: "The practice's staff member", isTyping: " is typing…",
+      other: "es", switchText: "Español", switchLabel: "Cambiar a español (empieza una conversación nueva)",
+      greeting: "Hi! I can answer questions about prolotherapy for back pain and take an appointment or " +
+        "callback request. I give general information, not medical advice. What you type here is used only " +
+        "to answer you and to handle your request."
+    },
+    es: {
+      title: "Chatee con nosotros", open: "Abrir chat: ", unread: " sin leer", log: "Conversación",
+      typing: "El asistente está escribiendo", placeholder: "Escriba su mensaje", send: "Enviar", label: "Mensaje",
+      restart: "Empezar de nuevo", close: "Cerrar chat", youSaid: "Usted dijo: ", staff: "Personal del consultorio",
+      staffMark: " (personal del consultorio)", retry: "Intentar de nuevo",
+      failed: "Lo siento, algo salió mal. Por favor, inténtelo de nuevo.",
+      unreachable: "Lo siento, no pude comunicarme con el asistente. Revise su conexión e inténtelo de nuevo.",
+      joined: " del consultorio se ha unido.", someone: "Un miembro del personal",
+      queue: function (n) { return "Usted es el número " + n + " en la fila."; },
+      shortly: "Alguien del consultorio lo atenderá en breve.",
+      staffMember: "El miembro del personal", isTyping: " está escribiendo…",
+      other: "en", switchText: "English", switchLabel: "Switch to English (starts a new conversation)",
+      greeting: "¡Hola! Puedo responder preguntas sobre la proloterapia para el dolor de espalda y tomar una " +
+        "solicitud de cita o de llamada. Doy información general, no consejo médico. Lo que escriba aquí se usa " +
+        "solo para responderle y para atender su solicitud."
+    }
+  };
   var URL_PATTERN = /(https?:\/\/[^\s<>"']+)/g;
   // The transcript is kept in the host site's storage for a day after its last message, as long as
   // bot.web's conversation token lasts after the last reply; then both start afresh.
@@ -28,13 +61,23 @@
   var POLL_BACKOFF_MS = 5000;
   var SHOWN_AS = { staff: "staff", system: "system" };  // anything else from /chat/events is the bot
 
+  function languageOf(code) {
+    var short = String(code || "").toLowerCase().split(/[-_]/)[0];
+    return STRINGS[short] ? short : null;
+  }
+  var preferred = languageOf(script.getAttribute("data-lang")) || languageOf(document.documentElement.lang) ||
+    languageOf(navigator.language) || "en";
+
   var state = load();
+  if (!languageOf(state.lang)) state.lang = preferred;
+  function t(key) { return STRINGS[state.lang][key]; }
+  function title() { return givenTitle || t("title"); }
   var pending = null;
   var poll = { busy: false, timer: null, controller: null, generation: 0, paused: false };
 
   function fresh(open) {
     return { token: null, messages: [], greeted: false, open: open, unread: 0, activeAt: Date.now(),
-      handoff: null, after: 0 };
+      handoff: null, after: 0, lang: preferred, languages: null };
   }
 
   function load() {
@@ -90,35 +133,55 @@
 
   var badge = el("span", { "class": "prl-badge", "aria-hidden": "true" });
   var launcher = el("button", {
-    type: "button", "class": "prl-launcher", "aria-label": "Open chat: " + title,
-    "aria-expanded": "false", "aria-controls": "prl-panel"
+    type: "button", "class": "prl-launcher", "aria-expanded": "false", "aria-controls": "prl-panel"
   }, [chatIcon(), badge]);
   var unreadText = el("span", { "class": "prl-sr", "aria-live": "polite" });
-  var log = el("div", { "class": "prl-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
+  var log = el("div", { "class": "prl-log", role: "log", "aria-live": "polite", tabindex: "0" });
+  var typingText = el("span", { "class": "prl-sr" });
   var typing = el("div", { "class": "prl-typing", role: "status" }, [
     el("span", { "class": "prl-dot", "aria-hidden": "true" }), el("span", { "class": "prl-dot", "aria-hidden": "true" }),
-    el("span", { "class": "prl-dot", "aria-hidden": "true" }), el("span", { "class": "prl-sr", text: "The assistant is typing" })
+    el("span", { "class": "prl-dot", "aria-hidden": "true" }), typingText
   ]);
   typing.hidden = true;
   var status = el("div", { "class": "prl-status", role: "status", "aria-live": "polite" });
   status.hidden = true;
   var staffTyping = el("div", { "class": "prl-staff-typing", role: "status", "aria-live": "polite" });
   staffTyping.hidden = true;
-  var input = el("input", { id: "prl-input", type: "text", maxlength: "1000", autocomplete: "off", placeholder: "Type your message" });
-  var send = el("button", { type: "submit", "class": "prl-send", text: "Send" });
-  var form = el("form", { "class": "prl-form" }, [
-    el("label", { "for": "prl-input", "class": "prl-sr", text: "Message" }), input, send
-  ]);
-  var restart = el("button", { type: "button", "class": "prl-restart", text: "Start over" });
-  var close = el("button", { type: "button", "class": "prl-close", "aria-label": "Close chat", text: "×" });
-  var panel = el("section", { id: "prl-panel", "class": "prl-panel", role: "dialog", "aria-label": title }, [
-    el("header", { "class": "prl-header" }, [el("h2", { text: title }), restart, close]),
+  var input = el("input", { id: "prl-input", type: "text", maxlength: "1000", autocomplete: "off" });
+  var send = el("button", { type: "submit", "class": "prl-send" });
+  var label = el("label", { "for": "prl-input", "class": "prl-sr" });
+  var form = el("form", { "class": "prl-form" }, [label, input, send]);
+  var heading = el("h2", {});
+  // The other language, named in itself; hidden when the server speaks only one.
+  var switcher = el("button", { type: "button", "class": "prl-lang" });
+  var restart = el("button", { type: "button", "class": "prl-restart" });
+  var close = el("button", { type: "button", "class": "prl-close", text: "×" });
+  var panel = el("section", { id: "prl-panel", "class": "prl-panel", role: "dialog" }, [
+    el("header", { "class": "prl-header" }, [heading, switcher, restart, close]),
     log, status, staffTyping, typing, form
   ]);
   panel.hidden = true;
   var root = el("div", { "class": "prl-chat" }, [launcher, unreadText, panel]);
   if (/^#[0-9a-fA-F]{3,8}$/.test(color)) root.style.setProperty("--prl-color", color);
   document.body.appendChild(root);
+
+  // Everything the widget itself says, in the conversation's language (the page may be in another).
+  function applyLanguage() {
+    panel.setAttribute("lang", state.lang);
+    panel.setAttribute("aria-label", title());
+    heading.textContent = title();
+    log.setAttribute("aria-label", t("log"));
+    typingText.textContent = t("typing");
+    input.setAttribute("placeholder", t("placeholder"));
+    send.textContent = t("send");
+    label.textContent = t("label");
+    restart.textContent = t("restart");
+    close.setAttribute("aria-label", t("close"));
+    switcher.textContent = t("switchText");
+    switcher.setAttribute("lang", t("other"));
+    switcher.setAttribute("aria-label", t("switchLabel"));
+    switcher.hidden = !!state.languages && state.languages.indexOf(t("other")) < 0;
+  }
 
   function linkified(text) {
     var fragment = document.createDocumentFragment();
@@ -134,14 +197,14 @@
 
   function renderMessage(message, isLast, isCurrent) {
     var bubble = el("div", { "class": "prl-msg prl-" + message.from });
-    if (message.from === "me") bubble.appendChild(el("span", { "class": "prl-sr", text: "You said: " }));
+    if (message.from === "me") bubble.appendChild(el("span", { "class": "prl-sr", text: t("youSaid") }));
     if (message.from === "staff") {
-      bubble.appendChild(el("span", { "class": "prl-staff-name", text: (message.name || "Practice staff") +
-        (message.name ? " (practice staff)" : "") }));
+      bubble.appendChild(el("span", { "class": "prl-staff-name", text: (message.name || t("staff")) +
+        (message.name ? t("staffMark") : "") }));
     }
     bubble.appendChild(linkified(message.text || ""));
     if (message.from === "error" && isLast && pending) {
-      var retry = el("button", { type: "button", "class": "prl-retry", text: "Try again" });
+      var retry = el("button", { type: "button", "class": "prl-retry", text: t("retry") });
       retry.addEventListener("click", function () { deliver(pending); });
       bubble.appendChild(retry);
     }
@@ -158,6 +221,7 @@
   }
 
   function render() {
+    applyLanguage();
     log.textContent = "";
     // The latest reply may be several messages, each with its own buttons; older buttons are gone.
     var replyStart = state.messages.length;
@@ -169,7 +233,7 @@
     var unread = state.open ? 0 : state.unread;
     badge.textContent = unread ? String(unread) : "";
     badge.hidden = !unread;
-    launcher.setAttribute("aria-label", "Open chat: " + title + (unread ? " (" + unread + " unread)" : ""));
+    launcher.setAttribute("aria-label", t("open") + title() + (unread ? " (" + unread + t("unread") + ")" : ""));
   }
 
   function add(message) {
@@ -187,7 +251,7 @@
       state.unread = 0;
       if (!state.greeted) {
         state.greeted = true;
-        state.messages.push({ from: "bot", text: GREETING });
+        state.messages.push({ from: "bot", text: t("greeting") });
       }
     }
     save();
@@ -204,6 +268,7 @@
     send.disabled = true;
     var headers = { "Content-Type": "application/json" };
     if (state.token) headers["X-Conversation-Token"] = state.token;
+    request.lang = state.lang;  // read by the server only when it starts a conversation
     fetch(server + "/chat", { method: "POST", headers: headers, body: JSON.stringify(request), mode: "cors", credentials: "omit" })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
@@ -216,6 +281,10 @@
         if (result.status === 200) {
           pending = null;
           if (result.data.token) state.token = result.data.token;
+          if (Array.isArray(result.data.languages)) state.languages = result.data.languages;
+          // The server may answer in another language (the first message was clearly Spanish, or
+          // the one asked for is not served): the widget follows the conversation.
+          if (languageOf(result.data.lang)) state.lang = languageOf(result.data.lang);
           if (result.data.restarted) {
             // bot.web started a new conversation (the old one's lifetime was over): drop the old
             // transcript, keeping only what the visitor just sent.
@@ -230,12 +299,12 @@
         }
         var retriable = result.status >= 500 || result.status === 429;
         if (!retriable) pending = null;
-        add({ from: "error", text: result.data.error || "Sorry, something went wrong. Please try again." });
+        add({ from: "error", text: result.data.error || t("failed") });
       })
       .catch(function () {
         typing.hidden = true;
         send.disabled = false;
-        add({ from: "error", text: "Sorry, I couldn't reach the assistant. Check your connection and try again." });
+        add({ from: "error", text: t("unreachable") });
       });
   }
 
@@ -252,9 +321,9 @@
 
   function statusText(handoff) {
     if (!isActive(handoff)) return "";
-    if (handoff.state === "held") return (handoff.staff || "A member of staff") + " from the practice has joined.";
-    if (handoff.position > 1) return "You're number " + handoff.position + " in the queue.";
-    return "Someone from the practice will be with you shortly.";
+    if (handoff.state === "held") return (handoff.staff || t("someone")) + t("joined");
+    if (handoff.position > 1) return t("queue")(handoff.position);
+    return t("shortly");
   }
 
   function renderHandoff() {
@@ -263,8 +332,8 @@
     if (status.textContent !== text) status.textContent = text;  // unchanged text is not announced again
     status.hidden = !text;
     var typingNow = isActive(handoff) && handoff.state === "held" && handoff.typing === true;
-    var typingText = typingNow ? (handoff.staff || "The practice's staff member") + " is typing…" : "";
-    if (staffTyping.textContent !== typingText) staffTyping.textContent = typingText;
+    var typingNote = typingNow ? (handoff.staff || t("staffMember")) + t("isTyping") : "";
+    if (staffTyping.textContent !== typingNote) staffTyping.textContent = typingNote;
     staffTyping.hidden = !typingNow;
   }
 
@@ -340,14 +409,20 @@
   });
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   close.addEventListener("click", function () { setOpen(false); });
-  restart.addEventListener("click", function () {
+  function startOver(language) {
+    var languages = state.languages;
     stopPolling();
     forget();
     state = fresh(true);
+    state.lang = language;
+    state.languages = languages;
     pending = null;
     renderHandoff();
     setOpen(true);
-  });
+  }
+  restart.addEventListener("click", function () { startOver(state.lang); });
+  // A conversation stays in its language's model, so switching starts a new one in the other.
+  switcher.addEventListener("click", function () { startOver(t("other")); });
   window.addEventListener("pagehide", function () { poll.paused = true; stopPolling(); });
   window.addEventListener("pageshow", function (event) {
     poll.paused = false;
