@@ -133,7 +133,7 @@ TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _QUESTION_START_ES = (
     r"que|como|por que|porque|cuanto|cuanta|cuantos|cuantas|cuando|donde|quien|quienes|cual|cuales|es|son|"
     r"esta|hay|tiene|tienen|puede|puedo|pueden|sirve|funciona|cubre|duele|necesito|debo|explique|digame|"
-    r"hableme|cuenteme|me|lo|la|acepta|aceptan"
+    r"hableme|cuenteme|lo|acepta|aceptan"
 )
 _SPLIT_ES = re.compile(
     r"[?!;.]+|,|\b(?:y|e|tambien|ademas|pero)\s+(?=(?:" + _QUESTION_START_ES + r")\b)|\b(?:tambien|ademas)\b"
