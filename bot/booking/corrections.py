@@ -8,6 +8,7 @@ form is open or the request is being read back; the form validates the value lik
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.booking.contact import find_email, find_phone
@@ -181,7 +182,9 @@ def read_correction(text: str, region: str = "US", language: str = "en") -> Corr
     if not original or original.startswith("/") or len(original) > 200:
         return None
     rules = _rules(language)
-    plain = fold(original) if language == "es" else original  # Spanish is matched without accents
+    if language == "es":  # Spanish is matched without accents; the value is cut from the text as typed
+        original = unicodedata.normalize("NFC", original)
+    plain = fold(original) if language == "es" else original
     bare = rules.bare.get(plain.lower().strip(" .!?¿¡"))
     if bare:
         return Correction(bare)

@@ -23,8 +23,9 @@ _FIELDS = tuple(
             rf"|\b{_DETERMINER}numero\b(?!\s+de\s+(?:referencia|solicitud))|\bnumero equivocado\b",
         ),
         ("full_name", rf"\b{_DETERMINER}nombre(?:\s+completo)?\b|\bapellidos?\b"),
-        ("preferred_date", rf"\bfecha\b|\b{_DETERMINER}dia\b"),
-        ("preferred_time", rf"\b{_DETERMINER}hora\b|\bhorario\b|\bmomento del dia\b"),
+        # Not "todo el día" or "a la hora que sea": answers about the time, not corrections of the day.
+        ("preferred_date", r"\bfecha\b|\b(?:mi|ese|este|de)\s+dia\b|\bel dia\b(?=\s+(?:esta|es|era|no)\b)"),
+        ("preferred_time", r"(?<!a )\b(?:mi|esa|esta|la)\s+hora\b|\bhorario\b|\bmomento del dia\b"),
         ("reason", r"\bmotivo\b|\brazon\b"),
         (
             "patient_name",

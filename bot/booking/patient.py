@@ -10,6 +10,7 @@ Tuesday", "for my son who has sciatica") is not a name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.booking.contact import clean_name, implausible_name
@@ -181,7 +182,7 @@ def _plain(text: str) -> str:
 
 def _found(plain: str, language: str) -> re.Match[str] | None:
     """Where "for my mother" is said. Spanish is searched without accents ("mamá" -> "mama"); the
-    folded text keeps every character's place, so the name is cut from the text as typed."""
+    folded text keeps every character's place (`plain` is NFC), so the name is cut from the text as typed."""
     if language == "es":
         folded = fold(plain)
         return _FOR_ES.search(folded) if len(folded) == len(plain) else None
@@ -190,7 +191,7 @@ def _found(plain: str, language: str) -> re.Match[str] | None:
 
 def read_patient(text: str, language: str = "en") -> Patient | None:
     """Who the visitor says the appointment is for, or None when it is (as far as we can tell) for them."""
-    plain = _plain(text)
+    plain = _plain(text) if language != "es" else unicodedata.normalize("NFC", _plain(text))
     if not plain or plain.startswith("/") or len(plain) > 500:
         return None
     if language == "es":
@@ -210,7 +211,7 @@ def read_patient(text: str, language: str = "en") -> Patient | None:
 def says_only_patient(text: str, language: str = "en") -> bool:
     """True when the message says who the appointment is for and nothing else ("oh, it's for my mom
     Rosa"), so it answers no other question the form has open."""
-    plain = _plain(text)
+    plain = _plain(text) if language != "es" else unicodedata.normalize("NFC", _plain(text))
     found = _found(plain, language) if read_patient(plain, language) else None
     if found is None:
         return False

@@ -151,6 +151,10 @@ def english_when(text: str, today: date, for_time: bool = False) -> str:
     folded = re.sub(
         r"(?<!por )(?<!en )(?<!de )(?<!a )\b(?:la|las)\s+(mañana|tarde|noche)s?\b", r"por la \1", folded
     )
+    if for_time:  # "tarde" alone answers "what time of day?"; "mañana por la tarde" is tomorrow's
+        folded = re.sub(r"\bmañana\s+(?=(?:por|en|a|de)\s+la\s+)", "", folded)
+        folded = re.sub(r"(?<!la )(?<!mas )(?<!por )\b(tarde|noche|mañana)s\b", r"por la \1", folded)
+        folded = re.sub(r"(?<!la )(?<!mas )\b(tarde|noche)\b", r"por la \1", folded)
     pieces = [_english(match, for_time, today) for match in _PIECES.finditer(folded)]
     return " ".join(piece for piece in pieces if piece)
 

@@ -3,6 +3,7 @@ and the read-back, each with `language="es"`; English stays as it was (the other
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -85,6 +86,10 @@ def test_spanish_dates_that_do_not_work_say_why(text: str, problem: str) -> None
         ("a cualquier hora", "any time"),
         ("a las 10", "10:00"),
         ("a las 3 de la tarde", "15:00"),
+        ("tarde", "afternoon"),
+        ("mañana", "morning"),  # the answer to "what time of day?": the morning
+        ("por las mañanas", "morning"),
+        ("mañana por la tarde", "afternoon"),
         ("por la noche", None),  # closed by then
         ("a las 7 de la mañana", None),
         ("no sé", None),
@@ -214,6 +219,19 @@ def test_spanish_reasons(text: str, reason: str | None) -> None:
 )
 def test_spanish_corrections(text: str, correction: Correction | None) -> None:
     assert read_correction(text, language="es") == correction
+
+
+@pytest.mark.parametrize("text", ["todo el día", "a la hora que sea", "por la tarde", "Rosa López"])
+def test_spanish_answers_about_the_time_correct_nothing(text: str) -> None:
+    assert read_correction(text, language="es") is None
+
+
+def test_spanish_text_typed_decomposed_keeps_its_accents() -> None:
+    decomposed = unicodedata.normalize("NFD", "es para mi mamá José")
+    assert read_patient(decomposed, language="es") == Patient("mother", "José")
+    assert read_correction(unicodedata.normalize("NFD", "no, el apellido es Pérez"), language="es") == (
+        Correction("full_name", "Pérez")
+    )
 
 
 def test_spanish_announced_corrections() -> None:
