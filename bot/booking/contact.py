@@ -1,4 +1,8 @@
-"""Names, phone numbers and e-mail addresses as visitors type them."""
+"""Names, phone numbers and e-mail addresses as visitors type them.
+
+The checks that read words (names, yes and no, declines, stop requests, questions) take the
+conversation's `language`; Spanish words are compared without accents, as phones often drop them.
+"""
 
 from __future__ import annotations
 

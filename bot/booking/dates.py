@@ -3,7 +3,8 @@
 No single parser that resolves with Rasa's pins reads them all: parsedatetime handles relative
 phrasings ("next Tuesday", "tomorrow afternoon", "in two weeks") that dateparser 1.2 misses, while
 dateparser reads explicit dates ("the 3rd of December") that parsedatetime gets wrong. We ask
-parsedatetime first and keep its answer only when it pinned down a day or a week.
+parsedatetime first and keep its answer only when it pinned down a day or a week. Spanish answers
+(`language="es"`) are read through their English words (bot/booking/spanish.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ sciatica is acting up"): the form starts with them filled and asks only what is 
 
 Only what reads cleanly is taken: a day the practice is open, a time of day within its hours, a
 condition the article names or a plain description of back or neck trouble. Anything else is simply
-asked for, with the form's usual explanations.
+asked for, with the form's usual explanations. With `language="es"` the same is read in Spanish
+("¿puedo ir el martes que viene por la tarde? mi ciática me está molestando").
 """
 
 from __future__ import annotations
