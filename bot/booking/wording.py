@@ -46,7 +46,7 @@ def _shown(field: str, value: Any, language: str = "en") -> str | None:
         return format_phone(value)
     if field == "preferred_date":
         return describe_date(date.fromisoformat(value), language)
-    return say(language, value) if value in _OUR_WORDS else str(value)
+    return say(language, value) if isinstance(value, str) and value in _OUR_WORDS else str(value)
 
 
 def summary_lines(slots: Mapping[str, Any], language: str = "en") -> list[str]:
