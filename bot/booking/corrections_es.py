@@ -66,7 +66,8 @@ _FILLER = re.compile(
     r"\ben realidad\b|\bperdon\b|\bdisculpe\b|\bahora\b|\ba\b|\bal\b|\bel correcto\b|\bla correcta\b|"
     r"\bel bueno\b|\bcambielo\b|\bcambiela\b|\bcambie\b|\bcambiar\b|\bcambia\b|\bcorrija\b|\bcorregir\b|"
     r"\bactualice\b|\bactualizar\b|\bme equivoque\b|\bequivoque\b|\bme\b|\bno\b|\bpongale\b|\bponga\b|"
-    r"\bquise decir\b|\ben vez\b|\bque\b|\bpuede\b|\bpuedo\b|\bpodria\b|\bquiero\b|\bquisiera\b)+",
+    r"\bquise decir\b|\ben vez\b|\bque\b|\bpuede\b|\bpuedo\b|\bpodria\b|\bquiero\b|\bquisiera\b|"
+    r"\btengo\b|\bsin\b)+",
     re.I,
 )
 _TRAILING = re.compile(r"(?:[\s,.!?¿]|\ben su lugar\b|\bpor favor\b|\bgracias\b|\bmejor\b)+$", re.I)

@@ -213,6 +213,7 @@ def test_spanish_reasons(text: str, reason: str | None) -> None:
         ("no, el apellido es Pérez", Correction("full_name", "Pérez")),
         ("el nombre de mi madre está mal, es Rosa", Correction("patient_name", "Rosa")),
         ("número de teléfono", Correction("phone")),
+        ("no tengo correo", Correction("email")),  # as "no email": no new value, the form's question decides
         ("quiero una cita", None),
         ("¿qué es la proloterapia?", None),
     ],
