@@ -1,4 +1,8 @@
-"""Names, phone numbers and e-mail addresses as visitors type them."""
+"""Names, phone numbers and e-mail addresses as visitors type them.
+
+The checks that read words (names, yes and no, declines, stop requests, questions) take the
+conversation's `language`; Spanish words are compared without accents, as phones often drop them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+
+from bot.booking.spanish import fold
 
 MAX_NAME_LENGTH = 120
 _STOP_WORDS = {"stop", "quit", "cancel", "exit", "nevermind", "abort"}
@@ -44,24 +50,44 @@ _NOT_NAME_WORDS = frozenset(
 )
 # Only wh-words: "Can Yilmaz" and "Will Smith" are names, though looks_like_question() would ask.
 _QUESTION_START = re.compile(r"^(?:what|how|why|when|where|which|who)\b")
+# The same in Spanish, compared without accents ("sí", "buenas tardes", "no sé", "¿para qué?").
+_NOT_NAME_WORDS_ES = frozenset(
+    {
+        *("si", "claro", "vale", "bueno", "ok", "okay", "de", "acuerdo", "por", "supuesto", "dale", "listo"),
+        *("perfecto", "correcto", "exacto", "esta", "bien", "no", "nada", "ninguno", "nop", "tal", "vez"),
+        *("hola", "buenas", "buenos", "dias", "tardes", "noches", "gracias", "muchas", "favor", "se", "yo"),
+        *("mi", "nombre", "soy", "prueba", "bot", "que", "eh", "mmm", "pues", "igualmente", "ya", "oiga"),
+    }
+)
+_QUESTION_START_ES = re.compile(r"^(?:que|como|por que|cuando|donde|cual|cuales|quien|quienes|cuanto)\b")
 
 
-def implausible_name(text: str) -> bool:
+def implausible_name(text: str, language: str = "en") -> bool:
     """A bare affirmation, denial, greeting or question typed where a name was asked for."""
     plain = " ".join(re.sub(r"[!.,:;]+", " ", _plain(text)).split())
+    if language == "es":
+        plain = " ".join(re.sub(r"[¡¿]+", " ", fold(plain)).split())
+        if "?" in plain or _QUESTION_START_ES.match(plain):
+            return True
+        words = _NOT_NAME_WORDS | _NOT_NAME_WORDS_ES
+        return bool(plain) and all(word in words for word in plain.split())
     if plain.endswith("?") or _QUESTION_START.match(plain):
         return True
     return bool(plain) and all(word in _NOT_NAME_WORDS for word in plain.split())
 
 
-def clean_name(text: str) -> str | None:
+_NAME_PREFIXES = ("my name is ", "my name's ", "i am ", "i'm ", "this is ", "it's ", "name: ")
+_NAME_PREFIXES_ES = ("mi nombre es ", "me llamo ", "soy ", "yo soy ", "es ", "nombre: ", "el nombre es ")
+
+
+def clean_name(text: str, language: str = "en") -> str | None:
     """A person's name, trimmed and collapsed; None when it cannot be a name.
 
     Names are too varied for rules beyond the basics (letters present, no digits, no @, a sane
     length): "Tom Stopford", "Zoë O'Neil-Smith" and "李小龍" are all names.
     """
     name = " ".join((text or "").split())
-    for prefix in ("my name is ", "my name's ", "i am ", "i'm ", "this is ", "it's ", "name: "):
+    for prefix in _NAME_PREFIXES_ES if language == "es" else _NAME_PREFIXES:
         if name.lower().startswith(prefix):
             name = name[len(prefix) :].strip()
     name = name.strip(" .,!")
@@ -161,22 +187,52 @@ _DENIALS = {"no", "n", "nope", "nah", "no thanks", "i don't agree", "i do not ag
 _DENIALS |= {"not quite", "not right", "that's wrong", "thats wrong", "wrong", "incorrect", "no it's not"}
 
 
-def _short_answer(text: str) -> str:
-    return " ".join(_plain(text).replace(",", " ").split()).strip(" .!")
+# Spanish, compared without accents: "sí, envíela" is "si envielo"'s sibling.
+_AFFIRMATIONS_ES = {
+    *("si", "claro", "claro que si", "de acuerdo", "vale", "ok", "okay", "esta bien", "correcto", "bueno"),
+    *("es correcto", "todo correcto", "todo bien", "asi es", "perfecto", "exacto", "dale", "listo"),
+    *("si por favor", "si envielo", "si enviela", "envielo", "enviela", "mandela", "mandelo", "adelante"),
+    *("confirmo", "confirmado", "si correcto", "si esta bien", "esta correcto", "todo esta bien"),
+    *("si gracias", "por supuesto", "si claro", "envie", "enviar", "si enviar", "si adelante"),
+}
+_DENIALS_ES = {
+    *("no", "nop", "no gracias", "no esta bien", "esta mal", "incorrecto", "no es correcto", "eso esta mal"),
+    *("hay un error", "no del todo", "no exactamente", "no es asi", "no estoy de acuerdo", "mal", "no no"),
+}
 
 
-def affirms(text: str) -> bool:
+def _short_answer(text: str, language: str = "en") -> str:
+    plain = fold(re.sub(r"[¡¿]", " ", text or "")) if language == "es" else _plain(text)
+    return " ".join(plain.replace(",", " ").split()).strip(" .!")
+
+
+def affirms(text: str, language: str = "en") -> bool:
     """A bare yes in any of the ways visitors type it ("yes please", "looks good", "send it")."""
+    if language == "es":
+        return _short_answer(text, language) in _AFFIRMATIONS_ES
     return _short_answer(text) in _AFFIRMATIONS
 
 
-def denies(text: str) -> bool:
+def denies(text: str, language: str = "en") -> bool:
     """A bare no ("nope", "not quite", "that's wrong")."""
+    if language == "es":
+        answer = _short_answer(text, language)
+        return answer in _DENIALS_ES or answer.removeprefix("no ") in _DENIALS_ES  # "no, está mal"
     return _short_answer(text) in _DENIALS
 
 
-def declines(text: str) -> bool:
+_DECLINES_ES = {
+    *("no", "nop", "ninguno", "ninguna", "no tengo", "no tengo uno", "no tengo ninguno", "omitir", "saltar"),
+    *("paso", "no gracias", "prefiero no", "sin correo", "no tengo correo", "no tengo email"),
+    "no tengo mail",
+    *("no tengo correo electronico", "no tengo telefono", "sin telefono", "no uso correo", "nada"),
+}
+
+
+def declines(text: str, language: str = "en") -> bool:
     """The visitor says they have none ("no", "I don't have one", "skip")."""
+    if language == "es":
+        return _short_answer(text, language) in _DECLINES_ES
     words = _plain(text).strip().strip(".! ")
     return words in {
         "no",
@@ -199,11 +255,24 @@ def declines(text: str) -> bool:
     }
 
 
-def is_stop_request(text: str) -> bool:
+_STOP_WORDS_ES = {"cancelar", "cancele", "parar", "pare", "salir", "basta", "olvidelo", "olvidalo"}
+_STOP_PHRASES_ES = (
+    *("ya no quiero", "no quiero", "cambie de opinion", "mejor no", "ahora no", "no gracias", "dejelo"),
+    *("dejalo", "deje eso", "olvide eso", "no importa", "ya no"),
+)
+
+
+def is_stop_request(text: str, language: str = "en") -> bool:
     """A clear request to stop, as opposed to an answer that merely contains such letters.
 
     Guards form answers against NLU slips: "Tom Stopford" or "Kristopher" is a name, not "stop".
     """
+    if language == "es":
+        folded = _short_answer(text, language)
+        if any(re.search(rf"\b{phrase}\b", folded) for phrase in _STOP_PHRASES_ES):
+            return True
+        words = set(re.findall(r"[a-zñ]+", folded))
+        return bool(words & _STOP_WORDS_ES) and len(words) <= 6
     lowered = " ".join(_plain(text).split()).strip(" .!")
     if any(phrase in lowered for phrase in _STOP_PHRASES):
         return True
@@ -236,8 +305,19 @@ _QUESTION_WORDS = {
 }
 
 
-def looks_like_question(text: str) -> bool:
+_QUESTION_WORDS_ES = {
+    *("que", "como", "por", "porque", "cuando", "donde", "cual", "cuales", "quien", "quienes", "cuanto"),
+    *("cuanta", "cuantos", "cuantas", "puede", "puedo", "pueden", "podria", "tienen", "hay", "sirve"),
+    *("funciona", "cubre", "explique", "expliqueme", "digame", "sabe"),
+}
+
+
+def looks_like_question(text: str, language: str = "en") -> bool:
     """A question rather than an answer ("does it help sciatica?" vs "sciatica")."""
+    if language == "es":
+        folded = fold(text).strip()
+        words = re.findall(r"[\wñ]+", folded)
+        return "?" in folded or "¿" in folded or bool(words and words[0] in _QUESTION_WORDS_ES)
     plain = _plain(text).strip()
     words = re.findall(r"[\w']+", plain)
     return plain.endswith("?") or bool(words and words[0] in _QUESTION_WORDS)

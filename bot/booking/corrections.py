@@ -8,10 +8,12 @@ form is open or the request is being read back; the form validates the value lik
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.booking.contact import find_email, find_phone
 from bot.booking.patient import RELATION_WORDS
+from bot.booking.spanish import fold
 
 _DETERMINER = r"(?:my|the|that|this|our)\s+(?:new\s+|old\s+|preferred\s+|appointment\s+|contact\s+)?"
 # Ordered: "e-mail address" before the bare "address", "phone number" before "number".
@@ -91,66 +93,127 @@ class Correction:
     value: str | None = None
 
 
-def _field_named(text: str) -> tuple[str, re.Match[str]] | None:
-    found = [
-        (match.start(), field, match) for field, pattern in _FIELD_PATTERNS if (match := pattern.search(text))
-    ]
+def _field_named(
+    text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...] = _FIELD_PATTERNS
+) -> tuple[str, re.Match[str]] | None:
+    found = [(match.start(), field, match) for field, pattern in patterns if (match := pattern.search(text))]
     if not found:
         return None
     _, field, match = max(found, key=lambda item: item[0])  # the last named detail is the one changed
     return field, match
 
 
-def _value_after(text: str, match: re.Match[str]) -> str | None:
-    tail = _TRAILING.sub("", _FILLER.sub("", text[match.end() :]))
+_HEAD_END = re.compile(r"(?:\b(?:is|was|my|the|as|no|actually|sorry|wait|oops)\b|[\s,:;.!-])+$", re.I)
+
+
+def _value_after(
+    text: str,
+    match: re.Match[str],
+    filler: re.Pattern[str] = _FILLER,
+    trailing: re.Pattern[str] = _TRAILING,
+    head_end: re.Pattern[str] = _HEAD_END,
+    original: str | None = None,
+) -> str | None:
+    """The new value after the detail's name (or before it); cut from `original` (the text as typed,
+    when `text` is its accent-free twin of the same length)."""
+    source = original if original is not None and len(original) == len(text) else text
+    tail_start = match.end() + len(text[match.end() :]) - len(filler.sub("", text[match.end() :]))
+    tail = trailing.sub("", text[tail_start:])
     if tail:
-        return tail
-    head = _TRAILING.sub("", _FILLER.sub("", text[: match.start()][::-1])[::-1])
-    head = re.sub(
-        r"(?:\b(?:is|was|my|the|as|no|actually|sorry|wait|oops)\b|[\s,:;.!-])+$", "", head, flags=re.I
-    )
-    head = _FILLER.sub("", head)
-    return head or None
+        return source[tail_start : tail_start + len(tail)]
+    head = trailing.sub("", filler.sub("", text[: match.start()][::-1])[::-1])
+    head = head_end.sub("", head)
+    head = filler.sub("", head)
+    if not head:
+        return None
+    start = text.find(head)
+    return source[start : start + len(head)] if start >= 0 else head
 
 
 def _plain(text: str) -> str:
     return " ".join((text or "").replace("\u2019", "'").split())
 
 
-def read_correction(text: str, region: str = "US") -> Correction | None:
+@dataclass(frozen=True)
+class _Rules:
+    """One language's words for reading corrections."""
+
+    fields: tuple[tuple[str, re.Pattern[str]], ...]
+    bare: dict[str, str]
+    marker: re.Pattern[str]
+    when: re.Pattern[str]
+    time_of_day: re.Pattern[str]
+    booking: re.Pattern[str]
+    question_start: re.Pattern[str]
+    changes: re.Pattern[str]  # a question or a booking that still corrects ("can I change the date?")
+    fixes: re.Pattern[str]
+    filler: re.Pattern[str]
+    trailing: re.Pattern[str]
+    head_end: re.Pattern[str]
+
+
+_ENGLISH = _Rules(
+    _FIELD_PATTERNS,
+    _BARE_FIELDS,
+    _MARKER,
+    _WHEN,
+    _TIME_OF_DAY,
+    _BOOKING,
+    _QUESTION_START,
+    re.compile(r"\b(?:change|update|fix)\b", re.I),
+    re.compile(r"\b(?:change|update|fix|wrong|correct)\b", re.I),
+    _FILLER,
+    _TRAILING,
+    _HEAD_END,
+)
+
+
+def _rules(language: str) -> _Rules:
+    if language == "es":
+        from bot.booking.corrections_es import SPANISH  # only Spanish conversations need it
+
+        return SPANISH
+    return _ENGLISH
+
+
+def read_correction(text: str, region: str = "US", language: str = "en") -> Correction | None:
     """The correction a message makes, or None when it is an ordinary answer or question."""
-    plain = _plain(text)
-    if not plain or plain.startswith("/") or len(plain) > 200:
+    original = _plain(text)
+    if not original or original.startswith("/") or len(original) > 200:
         return None
-    bare = _BARE_FIELDS.get(plain.lower().strip(" .!?"))
+    rules = _rules(language)
+    if language == "es":  # Spanish is matched without accents; the value is cut from the text as typed
+        original = unicodedata.normalize("NFC", original)
+    plain = fold(original) if language == "es" else original
+    bare = rules.bare.get(plain.lower().strip(" .!?¿¡"))
     if bare:
         return Correction(bare)
-    marked = bool(_MARKER.search(plain))
-    if _QUESTION_START.match(plain) and not re.search(r"\b(?:change|update|fix)\b", plain, re.I):
+    marked = bool(rules.marker.search(plain))
+    if rules.question_start.match(plain) and not rules.changes.search(plain):
         return None
-    if _BOOKING.search(plain) and not re.search(r"\b(?:change|update|fix|wrong|correct)\b", plain, re.I):
+    if rules.booking.search(plain) and not rules.fixes.search(plain):
         return None  # "hi, my name is José and I'd like an appointment" asks for a visit
-    named = _field_named(plain)
+    named = _field_named(plain, rules.fields)
     if named:
         field, match = named
-        value = _value_after(plain, match)
-        if field == "phone" and value and not find_phone(value, region) and find_phone(plain, region):
-            value = plain
+        value = _value_after(plain, match, rules.filler, rules.trailing, rules.head_end, original)
+        if field == "phone" and value and not find_phone(value, region) and find_phone(original, region):
+            value = original
         return Correction(field, value)
     if not marked:
         return None
-    if find_email(plain):
-        return Correction("email", plain)
-    if find_phone(plain, region):
-        return Correction("phone", plain)
-    if when := _WHEN.search(plain):
-        return Correction("preferred_date", _TRAILING.sub("", plain[when.start() :]))
-    if moment := _TIME_OF_DAY.search(plain):
-        return Correction("preferred_time", moment.group(0))
+    if find_email(original):
+        return Correction("email", original)
+    if find_phone(original, region):
+        return Correction("phone", original)
+    if when := rules.when.search(plain):
+        return Correction("preferred_date", rules.trailing.sub("", original[when.start() :]))
+    if moment := rules.time_of_day.search(plain):
+        return Correction("preferred_time", original[moment.start() : moment.end()])
     return None
 
 
-def announced_correction(text: str, region: str = "US") -> Correction | None:
+def announced_correction(text: str, region: str = "US", language: str = "en") -> Correction | None:
     """A correction said as one, whatever the form is doing: marked ("actually", "wrong", "change",
     "no, …") or carrying a new phone number or e-mail address.
 
@@ -158,11 +221,12 @@ def announced_correction(text: str, region: str = "US") -> Correction | None:
     Priya Patel" the name, but neither corrects anything. Inside a form the validator still reads
     unmarked corrections from the text itself (read_correction).
     """
-    correction = read_correction(text, region)
+    correction = read_correction(text, region, language)
     if correction is None:
         return None
-    plain = _plain(text)
-    if _MARKER.search(plain) or _BARE_FIELDS.get(plain.lower().strip(" .!?")):
+    rules = _rules(language)
+    plain = fold(_plain(text)) if language == "es" else _plain(text)
+    if rules.marker.search(plain) or rules.bare.get(plain.lower().strip(" .!?¿¡")):
         return correction
     value = correction.value or ""
     carries_contact = (correction.field == "phone" and find_phone(value, region)) or (

@@ -3,7 +3,8 @@
 No single parser that resolves with Rasa's pins reads them all: parsedatetime handles relative
 phrasings ("next Tuesday", "tomorrow afternoon", "in two weeks") that dateparser 1.2 misses, while
 dateparser reads explicit dates ("the 3rd of December") that parsedatetime gets wrong. We ask
-parsedatetime first and keep its answer only when it pinned down a day or a week.
+parsedatetime first and keep its answer only when it pinned down a day or a week. Spanish answers
+(`language="es"`) are read through their English words (bot/booking/spanish.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import parsedatetime
 from parsedatetime.context import pdtContext
 
 from bot.booking.hours import OpeningHours
+from bot.booking.spanish import describe_date_es, english_when
 
 MAX_DAYS_AHEAD = 183  # about six months
 _PDT_DAY, _PDT_WEEK = pdtContext.ACU_DAY, pdtContext.ACU_WEEK
@@ -77,11 +79,17 @@ def _with_dateparser(text: str, now: datetime, region: str) -> datetime | None:
         )
 
 
-def parse_date(text: str, now: datetime, region: str = "US") -> tuple[date, str | None] | None:
+def parse_date(
+    text: str, now: datetime, region: str = "US", language: str = "en"
+) -> tuple[date, str | None] | None:
     """The date a phrase means, seen from `now` (the practice's local time), and a time-of-day hint."""
     text = (text or "").strip()
     if not text or len(text) > 100:
         return None
+    if language == "es":
+        text = english_when(text, now.date())  # Spanish is read as its English words for the date
+        if not text:
+            return None
     base = now.replace(tzinfo=None)
     parsed, context = _calendar(region).parseDT(text, sourceTime=base)
     if context.hasDate and context.accuracy & (_PDT_DAY | _PDT_WEEK):
@@ -103,9 +111,11 @@ def next_open_day(start: date, hours: OpeningHours) -> date:
     return day
 
 
-def read_preferred_date(text: str, now: datetime, hours: OpeningHours, region: str = "US") -> DateAnswer:
+def read_preferred_date(
+    text: str, now: datetime, hours: OpeningHours, region: str = "US", language: str = "en"
+) -> DateAnswer:
     """Check a preferred date: understood, not past, within six months, on an open day."""
-    result = parse_date(text, now, region)
+    result = parse_date(text, now, region, language)
     if result is None:
         return DateAnswer(None, "unclear", next_open=next_open_day(now.date() + timedelta(days=1), hours))
     day, hint = result
@@ -119,11 +129,15 @@ def read_preferred_date(text: str, now: datetime, hours: OpeningHours, region: s
     return DateAnswer(day, time_hint=hint)
 
 
-def read_time_of_day(text: str, hours: OpeningHours, now: datetime) -> str | None:
+def read_time_of_day(text: str, hours: OpeningHours, now: datetime, language: str = "en") -> str | None:
     """ "morning", "afternoon", "any time" or an HH:MM inside opening hours; None if not usable."""
     text = (text or "").strip().lower()
     if not text or len(text) > 60:
         return None
+    if language == "es":
+        text = english_when(text, now.date(), for_time=True)
+        if not text:
+            return None
     if _ANY_TIME.search(text):
         return "any time"
     for period in _PERIODS:
@@ -148,5 +162,8 @@ def _period_fits(period: str, hours: OpeningHours) -> bool:
     return hours.opens < end and start < hours.closes
 
 
-def describe_date(day: date) -> str:
+def describe_date(day: date, language: str = "en") -> str:
+    """ "Tuesday, December 8"; in Spanish "el martes 8 de diciembre"."""
+    if language == "es":
+        return describe_date_es(day)
     return f"{day:%A}, {day:%B} {day.day}"

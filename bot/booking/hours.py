@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from bot.booking.spanish import describe_days_es
+
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -25,15 +27,17 @@ class OpeningHours:
     def is_open_on(self, weekday: int) -> bool:
         return weekday in self.days
 
-    def describe_days(self) -> str:
+    def describe_days(self, language: str = "en") -> str:
         ordered = sorted(self.days)
+        if language == "es":
+            return describe_days_es(ordered)
         if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
             return f"{_DAY_NAMES[ordered[0]]} to {_DAY_NAMES[ordered[-1]]}"
         return ", ".join(_DAY_NAMES[d] for d in ordered)
 
-    def describe(self) -> str:
+    def describe(self, language: str = "en") -> str:
         """ "Monday to Friday, 08:00–17:00": what the bot says when staff are not there."""
-        return f"{self.describe_days()}, {self.opens:%H:%M}–{self.closes:%H:%M}"
+        return f"{self.describe_days(language)}, {self.opens:%H:%M}–{self.closes:%H:%M}"
 
 
 def is_open(hours: OpeningHours, now: datetime) -> bool:

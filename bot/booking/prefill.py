@@ -3,7 +3,8 @@ sciatica is acting up"): the form starts with them filled and asks only what is 
 
 Only what reads cleanly is taken: a day the practice is open, a time of day within its hours, a
 condition the article names or a plain description of back or neck trouble. Anything else is simply
-asked for, with the form's usual explanations.
+asked for, with the form's usual explanations. With `language="es"` the same is read in Spanish
+("¿puedo ir el martes que viene por la tarde? mi ciática me está molestando").
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import datetime
 from bot.booking.dates import read_preferred_date, read_time_of_day
 from bot.booking.hours import OpeningHours
 from bot.booking.patient import read_patient
-from bot.booking.reasons import CONDITIONS, read_reason, reason_words
+from bot.booking.reasons import CONDITIONS, SPANISH_COMPLAINTS, read_reason, reason_words
+from bot.booking.spanish import fold
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _WEEKDAY = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?"
@@ -55,28 +57,74 @@ _MISREAD_AS = frozenset(
 )
 
 
-def asks_for_visit(text: str, intent: str | None) -> bool:
+# The same in Spanish, matched without accents ("¿puedo ir el martes que viene por la tarde?").
+_DAY_ES = r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
+_MONTH_ES = r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre)"
+_PERIOD_ES = r"(?:\s+(?:por|en|de)\s+la\s+(?:mañana|tarde|noche))?"
+_DATE_SPANS_ES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rf"\b(?:(?:proximo|proxima)\s+)?{_DAY_ES}(?:\s+\d{{1,2}})?(?:\s+de\s+{_MONTH_ES})?"
+        rf"(?:\s+(?:que\s+viene|proximo))?{_PERIOD_ES}",
+        rf"\bpasado\s+mañana\b{_PERIOD_ES}",
+        rf"(?<!la )(?<!pasado )\bmañana\b{_PERIOD_ES}",
+        r"\b(?:la\s+)?(?:semana\s+que\s+viene|proxima\s+semana)\b",
+        rf"\b\d{{1,2}}\s+de\s+{_MONTH_ES}\b",
+        r"\bel\s+\d{1,2}\b(?!\s*(?::|/|de\s))",
+        r"\b\d{1,2}/\d{1,2}\b",
+        r"\b(?:dentro de|en)\s+(?:un|una|dos|tres|cuatro|\d)\s+(?:dias?|semanas?)\b",
+    )
+)
+_TIME_SPANS_ES = (
+    re.compile(
+        r"\b(?:por|en|de)\s+la\s+(?:mañana|tarde|noche)\b|\btemprano\b|\bdespues del? (?:almuerzo|comer)\b"
+        r"|\bcualquier hora\b|\bme da igual\b"
+    ),
+    re.compile(r"\ba\s+las?\s+\d{1,2}(?::\d{2})?(?:\s*(?:am|pm|de la mañana|de la tarde))?"),
+)
+_VISIT_ES = re.compile(
+    r"\b(?:citas?|turno|consulta|reservar|agendar|programar|pedir hora|sacar hora|disponibilidad|"
+    r"disponibles?|hueco|espacio|atender(?:me)?|verme|"
+    r"ver(?:me)? (?:al|a la|a un|a una) (?:doctor|doctora|medico|medica|especialista)|"
+    r"(?:puedo|podria|quiero|quisiera|necesito) (?:ir|pasar|venir)|"
+    rf"algo (?:para )?(?:el )?(?:{_DAY_ES}|mañana|la semana que viene))\b"
+)
+
+
+def asks_for_visit(text: str, intent: str | None, language: str = "en") -> bool:
     """A message asking to be seen, read by NLU as something it is not (a form answer, a greeting)."""
-    return intent in _MISREAD_AS and bool(_VISIT.search(text or "")) and not (text or "").startswith("/")
+    visit = _VISIT_ES.search(fold(text)) if language == "es" else _VISIT.search(text or "")
+    return intent in _MISREAD_AS and bool(visit) and not (text or "").startswith("/")
 
 
-def _first_date(text: str, now: datetime, hours: OpeningHours, region: str) -> tuple[str, str | None] | None:
-    for pattern in _DATE_SPANS:
+def _first_date(
+    text: str, now: datetime, hours: OpeningHours, region: str, language: str = "en"
+) -> tuple[str, str | None] | None:
+    spans, text = (_DATE_SPANS_ES, fold(text)) if language == "es" else (_DATE_SPANS, text)
+    for pattern in spans:
         for match in pattern.finditer(text):
-            answer = read_preferred_date(match.group(0), now, hours, region)
+            answer = read_preferred_date(match.group(0), now, hours, region, language)
             if answer.value:
                 return answer.value.isoformat(), answer.time_hint
     return None
 
 
-def _time_of_day(text: str, hint: str | None, now: datetime, hours: OpeningHours) -> str | None:
-    for candidate in [hint] + [m.group(0) for pattern in _TIME_SPANS for m in pattern.finditer(text)]:
-        if candidate and (choice := read_time_of_day(candidate, hours, now)):
+def _time_of_day(
+    text: str, hint: str | None, now: datetime, hours: OpeningHours, language: str = "en"
+) -> str | None:
+    if hint and (choice := read_time_of_day(hint, hours, now)):  # the date's hint is in English words
+        return choice
+    spans, text = (_TIME_SPANS_ES, fold(text)) if language == "es" else (_TIME_SPANS, text)
+    for candidate in [m.group(0) for pattern in spans for m in pattern.finditer(text)]:
+        if choice := read_time_of_day(candidate, hours, now, language):
             return choice
     return None
 
 
-def _reason(text: str) -> str | None:
+def _reason(text: str, language: str = "en") -> str | None:
+    if language == "es":
+        named = read_reason(text, language)
+        return named if named in CONDITIONS or named in SPANISH_COMPLAINTS else None
     named = read_reason(text)
     if named in CONDITIONS:
         return named
@@ -95,31 +143,33 @@ def _reason(text: str) -> str | None:
 _CLAUSE_END = re.compile(r"[.?!;,]+\s*")
 
 
-def _reason_clause(text: str, reason: str) -> str | None:
+def _reason_clause(text: str, reason: str, language: str = "en") -> str | None:
     """The part of the message the reason was read from ("my sciatica is acting up"), as typed."""
     for clause in _CLAUSE_END.split(text):
-        if _reason(clause) == reason:
+        if _reason(clause, language) == reason:
             return reason_words(clause, reason)
     return None
 
 
-def details_in(text: str, now: datetime, hours: OpeningHours, region: str = "US") -> dict[str, str]:
+def details_in(
+    text: str, now: datetime, hours: OpeningHours, region: str = "US", language: str = "en"
+) -> dict[str, str]:
     """The preferred date (ISO), time of day, reason (with the visitor's words for it when they say
     more) and who the appointment is for that `text` gives, each only when clear."""
     if not text or text.startswith("/") or len(text) > 500:
         return {}
     values: dict[str, str] = {}
-    found = _first_date(text, now, hours, region)
+    found = _first_date(text, now, hours, region, language)
     hint = None
     if found:
         values["preferred_date"], hint = found
-    if choice := _time_of_day(text, hint, now, hours):
+    if choice := _time_of_day(text, hint, now, hours, language):
         values["preferred_time"] = choice
-    if reason := _reason(text):
+    if reason := _reason(text, language):
         values["reason"] = reason
-        if words := _reason_clause(text, reason):
+        if words := _reason_clause(text, reason, language):
             values["reason_text"] = words
-    if patient := read_patient(text):
+    if patient := read_patient(text, language):
         values["patient_relation"] = patient.relation
         if patient.name:
             values["patient_name"] = patient.name

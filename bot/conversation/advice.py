@@ -9,6 +9,7 @@ it were a recommendation. "Is it right for me?" stays the article's answer on wh
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _ASKS_TO_DECIDE = re.compile(
     r"\b(?:"
@@ -24,5 +25,27 @@ _ASKS_TO_DECIDE = re.compile(
 )
 
 
-def asks_for_personal_advice(text: str) -> bool:
+# The same in Spanish, matched without accents: "¿usted qué haría?", "dígame si debo operarme".
+_ASKS_TO_DECIDE_ES = re.compile(
+    r"\b(?:"
+    r"(?:usted )?que haria(?: usted)?(?: en mi lugar| en mi caso| si fuera yo)?"
+    r"|si (?:usted )?fuera yo|si (?:yo )?fuera usted|(?:en mi lugar|en mis zapatos)"
+    r"|(?:solo )?(?:digame|dime|diganme) (?:si (?:debo|deberia|me conviene|tengo que)"
+    r"|que (?:debo |tengo que )?(?:hacer|elegir|escoger)|cual (?:elegir|escoger|me conviene))"
+    r"|(?:decida|elija|escoja|decidan) (?:usted )?por mi"
+    r"|(?:que|cual) me (?:recomienda|aconseja|sugiere|conviene)(?: mas)?(?: a mi)?"
+    r"|me conviene(?: mas)? a mi|a mi me conviene|usted me (?:recomienda|aconseja)"
+    r"|(?:debo|deberia|me conviene) operarme"
+    r")\b"
+)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower().replace("\u2019", "'"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def asks_for_personal_advice(text: str, language: str = "en") -> bool:
+    if language == "es":
+        return bool(_ASKS_TO_DECIDE_ES.search(re.sub(r"[¿¡?!,.]", " ", _fold(text)).replace("  ", " ")))
     return bool(_ASKS_TO_DECIDE.search(" ".join((text or "").lower().replace("\u2019", "'").split())))

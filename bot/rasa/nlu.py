@@ -3,6 +3,8 @@
 They run last in the pipeline, after the FallbackClassifier, so no confidence threshold can hide an
 emergency or a Spanish message, and they see every message on every channel, form answers included.
 RedFlagDetector runs last: an emergency is an emergency first, whatever language or request.
+Each reads the language of its model from its `language` entry in config.yml (default "en"; the
+Spanish model's data/es/config.yml says `language: es`) and reads messages in that language.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.conversation.advice import asks_for_personal_advice
 from bot.conversation.language import looks_spanish
 from bot.conversation.safety import red_flag
 from bot.conversation.topics import plain_text, topics_in
+from bot.conversation.wording import DEFAULT_LANGUAGE, normal_language
 
 RED_FLAG_INTENT = "red_flag"
 SPANISH_INTENT = "speaks_spanish"
@@ -43,17 +46,26 @@ class _RuleClassifier(GraphComponent, IntentClassifier):
 
     intent = ""
 
-    def __init__(self, model_storage: ModelStorage | None = None, resource: Resource | None = None) -> None:
+    def __init__(
+        self,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> None:
         self._model_storage = model_storage
         self._resource = resource
+        self.language = language
 
-    @staticmethod
-    def matches(text: str) -> bool:
+    def matches(self, text: str) -> bool:
         raise NotImplementedError
 
     @classmethod
     def required_components(cls) -> list[type]:
         return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"language": DEFAULT_LANGUAGE}
 
     @classmethod
     def create(
@@ -63,7 +75,7 @@ class _RuleClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> _RuleClassifier:
-        return cls(model_storage, resource)
+        return cls(model_storage, resource, language=_language(config))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -77,22 +89,34 @@ class _RuleClassifier(GraphComponent, IntentClassifier):
         message.data.setdefault("intent_ranking", []).insert(0, override)
 
 
+def _language(config: dict[str, Any] | None) -> str:
+    return normal_language((config or {}).get("language"))
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class RedFlagDetector(_RuleClassifier):
+    """Emergencies in any language: red_flag reads English and Spanish alike."""
+
     intent = RED_FLAG_INTENT
-    matches = staticmethod(lambda text: red_flag(text) is not None)
+
+    def matches(self, text: str) -> bool:
+        return red_flag(text) is not None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SpanishDetector(_RuleClassifier):
     intent = SPANISH_INTENT
-    matches = staticmethod(looks_spanish)
+
+    def matches(self, text: str) -> bool:
+        return looks_spanish(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class PersonalAdviceDetector(_RuleClassifier):
     intent = ADVICE_INTENT
-    matches = staticmethod(asks_for_personal_advice)
+
+    def matches(self, text: str) -> bool:
+        return asks_for_personal_advice(text, self.language)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -108,7 +132,7 @@ class CorrectionDetector(_RuleClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get("text") or ""
-            correction = announced_correction(text)
+            correction = announced_correction(text, language=self.language)
             if correction is None:
                 continue
             self.override(message)
@@ -139,7 +163,8 @@ class BookingDetector(_RuleClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if asks_for_visit(message.get("text") or "", (message.get("intent") or {}).get("name")):
+            intent = (message.get("intent") or {}).get("name")
+            if asks_for_visit(message.get("text") or "", intent, self.language):
                 self.override(message)
         return messages
 
@@ -162,8 +187,14 @@ class QuestionSplitter(_RuleClassifier):
     def required_components(cls) -> list[type]:
         return []  # trained on the raw examples; at inference it still runs after DIET (config.yml)
 
-    def __init__(self, model_storage: ModelStorage, resource: Resource, classifier: Any = None) -> None:
-        super().__init__(model_storage, resource)
+    def __init__(
+        self,
+        model_storage: ModelStorage | None,
+        resource: Resource | None,
+        classifier: Any = None,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> None:
+        super().__init__(model_storage, resource, language)
         self._classifier = classifier
 
     @classmethod
@@ -177,17 +208,18 @@ class QuestionSplitter(_RuleClassifier):
     ) -> QuestionSplitter:
         import joblib
 
+        language = _language(config)
         try:
             with model_storage.read_from(resource) as directory:
-                return cls(model_storage, resource, joblib.load(directory / cls._FILE))
+                return cls(model_storage, resource, joblib.load(directory / cls._FILE), language)
         except (ValueError, FileNotFoundError):
-            return cls(model_storage, resource)
+            return cls(model_storage, resource, language=language)
 
     def train(self, training_data: TrainingData) -> Resource:
         import joblib
 
         examples = [
-            (plain_text(m.get("text") or ""), m.get_full_intent())
+            (plain_text(m.get("text") or "", self.language), m.get_full_intent())
             for m in training_data.intent_examples
             if m.get("intent") in _ANSWER_INTENTS and m.get_full_intent() != m.get("intent")
         ]
@@ -210,7 +242,7 @@ class QuestionSplitter(_RuleClassifier):
             if (message.get("intent") or {}).get("name") not in _QUESTION_INTENTS:
                 continue
             text = message.get("text") or ""
-            topics = topics_in(text, self.classify)
+            topics = topics_in(text, self.classify, self.language)
             if len(topics) < 2:
                 continue
             self.override(message)
