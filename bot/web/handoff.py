@@ -79,6 +79,20 @@ class Turn:
     refused: bool = False  # a button choice, which staff could not read
 
 
+def status_text(status: Status, language: str = "en") -> str:
+    """The line the widget shows above the chat while staff are asked or hold it (widget.js statusText
+    writes the English one itself); "" when no handoff is active."""
+    if not status.active:
+        return ""
+    if status.state == "held":
+        if status.staff:
+            return say(language, "{staff} from the practice has joined.", staff=status.staff)
+        return say(language, "A member of staff from the practice has joined.")
+    if status.position > 1:
+        return say(language, "You're number {position} in the queue.", position=status.position)
+    return say(language, "Someone from the practice will be with you shortly.")
+
+
 def _status(session: Session, handoff: Handoff, now: datetime) -> Status:
     held = handoff.state == "held"
     return Status(

@@ -9,7 +9,8 @@ from bot.conversation.safety import EMERGENCY_TEXT, EMERGENCY_TEXT_ES, emergency
 from bot.conversation.wording import catalog
 from bot.web import replies
 from bot.web.app import EXPIRED
-from bot.web.handoff import BUTTON_DURING_HOLD
+from bot.web.handoff import BUTTON_DURING_HOLD, Status, status_text
+from bot.web.inbox import CLOSED, RETURNED
 
 PHONE = "(555) 010-0101"
 
@@ -65,5 +66,26 @@ def test_bot_webs_english_is_unchanged() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("status", "english", "spanish"),
+    [
+        (Status("none"), "", ""),
+        (
+            Status("waiting", 1),
+            "Someone from the practice will be with you shortly.",
+            "Alguien de la consulta",
+        ),
+        (Status("waiting", 3), "You're number 3 in the queue.", "Usted es el número 3 en la fila."),
+        (Status("held", staff="Dana"), "Dana from the practice has joined.", "Dana, de la consulta, se ha"),
+        (Status("held"), "A member of staff from the practice has joined.", "Una persona del personal"),
+    ],
+)
+def test_the_wait_for_staff_in_both_languages(status: Status, english: str, spanish: str) -> None:
+    """The same lines as widget.js's statusText, so the widget can show the server's instead."""
+    assert status_text(status) == english
+    assert status_text(status, "es").startswith(spanish)
+
+
 def test_texts_kept_in_constants_have_their_spanish() -> None:
-    assert [text for text in (replies.OUTAGE, BUTTON_DURING_HOLD) if text not in catalog("es")] == []
+    constants = (replies.OUTAGE, BUTTON_DURING_HOLD, RETURNED, CLOSED)
+    assert [text for text in constants if text not in catalog("es")] == []
