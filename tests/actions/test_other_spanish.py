@@ -84,7 +84,7 @@ async def test_the_greeting_in_spanish_offers_the_same_choices(domain: dict) -> 
     ]
     assert titles(english) == [b["title"] for b in GREETING_BUTTONS]
     assert texts(spanish)[0].startswith("¡Hola! Soy el asistente virtual de Test Spine Clinic.")
-    assert titles(spanish) == ["Pedir una cita", "Pedir que me llamen", "Consultar una solicitud"]
+    assert titles(spanish) == ["Solicitar una cita", "Pedir que me llamen", "Consultar una solicitud"]
 
 
 async def test_the_notice_in_spanish(domain: dict) -> None:
@@ -97,10 +97,10 @@ async def test_the_notice_in_spanish(domain: dict) -> None:
 async def test_offer_contact_in_spanish(domain: dict, form: str | None) -> None:
     english, spanish = await in_both(ActionOfferContact(), domain, intent="unknown", active_loop=form)
     assert PHONE in texts(spanish)[0] and texts(spanish) != texts(english)
-    assert texts(spanish)[0].startswith("La consulta puede responderle eso")
+    assert texts(spanish)[0].startswith("El consultorio puede responderle eso")
     if form is None:
         assert titles(english) == [b["title"] for b in _OFFER_BUTTONS]
-        assert titles(spanish) == ["Pedir una llamada", "Pedir una cita"]
+        assert titles(spanish) == ["Pedir que me llamen", "Solicitar una cita"]
 
 
 async def test_about_the_practice_in_spanish(domain: dict) -> None:
@@ -143,7 +143,7 @@ async def test_the_ladders_offer_in_spanish(domain: dict, clock) -> None:
     dispatcher, _ = await run(ActionMisunderstood(), tracker, domain)
     assert texts(dispatcher)[0].startswith("Lo siento, no puedo ayudarle con eso.")
     assert payloads(dispatcher) == [["/request_callback", "/book_appointment", "/talk_to_person"]]
-    assert titles(dispatcher) == ["Pedir una llamada", "Pedir una cita", "Hablar con una persona"]
+    assert titles(dispatcher) == ["Pedir que me llamen", "Solicitar una cita", "Hablar con una persona"]
 
 
 @pytest.fixture
@@ -220,15 +220,15 @@ async def test_waiting_for_staff_in_spanish(domain: dict, store: UnitOfWork, clo
 async def test_no_live_chat_in_spanish(domain: dict, clock) -> None:
     elsewhere = ask("twilio:+12125550199", "twilio", slots=SPANISH)
     dispatcher, _ = await run(ActionTalkToPerson(), elsewhere, domain)
-    assert texts(dispatcher)[0].startswith("El chat en vivo con el personal de la consulta solo está")
+    assert texts(dispatcher)[0].startswith("El chat en vivo con el personal del consultorio solo está")
     clock(CLOSED)
     dispatcher, _ = await run(ActionTalkToPerson(), ask(slots=SPANISH), domain)
-    assert texts(dispatcher)[0].startswith("El horario del personal de la consulta es: ")
+    assert texts(dispatcher)[0].startswith("El horario del personal del consultorio es: ")
     assert "Ahora nadie puede unirse a este chat" in texts(dispatcher)[0]
     dispatcher, _ = await run(ActionHandoffUnanswered(), make_tracker(SPANISH), domain)
     (said,) = texts(dispatcher)
-    assert said.startswith("Lo siento, nadie de la consulta pudo unirse al chat")
-    assert "El horario del personal de la consulta es: " in said and PHONE in said
+    assert said.startswith("Lo siento, nadie del consultorio pudo unirse al chat")
+    assert "El horario del personal del consultorio es: " in said and PHONE in said
 
 
 def test_every_text_kept_in_a_constant_has_its_spanish() -> None:

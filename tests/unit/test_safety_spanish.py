@@ -41,7 +41,7 @@ def test_bot_webs_messages_in_spanish() -> None:
     assert replies.outage_text(PHONE) == replies.OUTAGE.format(phone=PHONE)
     assert replies.outage_text(PHONE, "es") == (
         "Lo siento, el asistente no está disponible en este momento. Inténtelo de nuevo en un momento o "
-        f"llame a la consulta al {PHONE}."
+        f"llame al consultorio al {PHONE}."
     )
     assert replies.too_long_text(1000) == "Please keep messages under 1000 characters."
     assert replies.too_long_text(1000, "es") == "Por favor, escriba mensajes de menos de 1000 caracteres."
@@ -73,10 +73,10 @@ def test_bot_webs_english_is_unchanged() -> None:
         (
             Status("waiting", 1),
             "Someone from the practice will be with you shortly.",
-            "Alguien de la consulta",
+            "Alguien del consultorio",
         ),
         (Status("waiting", 3), "You're number 3 in the queue.", "Usted es el número 3 en la fila."),
-        (Status("held", staff="Dana"), "Dana from the practice has joined.", "Dana, de la consulta, se ha"),
+        (Status("held", staff="Dana"), "Dana from the practice has joined.", "Dana, del consultorio, se ha"),
         (Status("held"), "A member of staff from the practice has joined.", "Una persona del personal"),
     ],
 )
