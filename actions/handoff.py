@@ -17,10 +17,11 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import practice_now, settings, transcript, unit_of_work
+from actions.context import language_of, practice_now, settings, transcript, unit_of_work
 from bot.booking.hours import is_open
 from bot.connectors.namespace import SEPARATOR
 from bot.conversation.transcript import for_handoff
+from bot.conversation.wording import say, say_buttons
 from bot.store.db import describe_error
 from bot.store.handoffs import open_handoff
 
@@ -53,11 +54,12 @@ def live_chat_possible(tracker: Tracker) -> bool:
 
 def person_buttons(tracker: Tracker) -> list[dict]:
     """The ladder's "Talk to a person", where someone can actually join."""
-    return [PERSON_BUTTON] if live_chat_possible(tracker) else []
+    return say_buttons(language_of(tracker), [PERSON_BUTTON]) if live_chat_possible(tracker) else []
 
 
-def _hours_text() -> str:
-    return f"The practice's staff are available {settings().practice_hours.describe()}."
+def _hours_text(language: str) -> str:
+    hours = settings().practice_hours.describe()
+    return say(language, "The practice's staff are available {hours}.", hours=hours)
 
 
 def _start_callback() -> list[EventType]:
@@ -83,20 +85,28 @@ class ActionTalkToPerson(Action):
         return "action_talk_to_person"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        config = settings()
+        config, language = settings(), language_of(tracker)
         events = _leave_form(tracker)
         channel = live_channel(tracker)
         if channel is None:
             dispatcher.utter_message(
-                text="Live chat with the practice's staff is only available in the chat on the practice's "
-                "website. I can take a callback request so they call you. You can also call them at "
-                f"{config.practice_phone}."
+                text=say(
+                    language,
+                    "Live chat with the practice's staff is only available in the chat on the practice's "
+                    "website. I can take a callback request so they call you. You can also call them at "
+                    "{phone}.",
+                    phone=config.practice_phone,
+                )
             )
             return [*events, *_start_callback()]
         if not is_open(config.practice_hours, practice_now()):
             dispatcher.utter_message(
-                text=f"{_hours_text()} Nobody can join this chat right now, but I can take a callback "
-                "request so they call you."
+                text=say(
+                    language,
+                    "{availability} Nobody can join this chat right now, but I can take a callback "
+                    "request so they call you.",
+                    availability=_hours_text(language),
+                )
             )
             return [*events, *_start_callback()]
         try:
@@ -104,11 +114,15 @@ class ActionTalkToPerson(Action):
         except Exception as error:
             logger.error("opening a live chat failed: %s", describe_error(error))
             dispatcher.utter_message(
-                text="I'm sorry, I can't reach the practice's staff from this chat right now. I can take a "
-                f"callback request so they call you, or you can call them at {config.practice_phone}."
+                text=say(
+                    language,
+                    "I'm sorry, I can't reach the practice's staff from this chat right now. I can take a "
+                    "callback request so they call you, or you can call them at {phone}.",
+                    phone=config.practice_phone,
+                )
             )
             return [*events, *_start_callback()]
-        dispatcher.utter_message(text=WAITING_TEXT, json_message={"handoff": "waiting"})
+        dispatcher.utter_message(text=say(language, WAITING_TEXT), json_message={"handoff": "waiting"})
         return [*events, SlotSet("request_kind", None)]
 
     @staticmethod
@@ -130,9 +144,14 @@ class ActionHandoffUnanswered(Action):
         return "action_handoff_unanswered"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        language = language_of(tracker)
         dispatcher.utter_message(
-            text="Sorry, nobody from the practice could join the chat right now. "
-            f"{_hours_text()} I can take a callback request so they call you; you can also call them at "
-            f"{settings().practice_phone}."
+            text=say(
+                language,
+                "Sorry, nobody from the practice could join the chat right now. {availability} I can take "
+                "a callback request so they call you; you can also call them at {phone}.",
+                availability=_hours_text(language),
+                phone=settings().practice_phone,
+            )
         )
         return [*_leave_form(tracker), *_start_callback()]

@@ -17,10 +17,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import latest_intent, latest_text, settings, unit_of_work
+from actions.context import language_of, latest_intent, latest_text, settings, unit_of_work
 from actions.forms import MAX_FAILURES, Blocker, LimitedFormValidator
 from bot.booking.dates import describe_date
 from bot.booking.wording import status_text
+from bot.conversation.wording import say, say_buttons
 from bot.request_service import (
     VISITOR,
     ContactCheck,
@@ -42,6 +43,15 @@ NO_MATCH = (
     "I couldn't match that code with those details. Please check both the reference code and the phone "
     "number or e-mail address you gave with the request, and try again."
 )
+# A closed request, in so many words: the status alone would stay English in a Spanish sentence.
+ALREADY_CLOSED = {
+    "cancelled": "Request {code} is already cancelled, so there is nothing to cancel.",
+    "declined": "Request {code} is already declined, so there is nothing to cancel.",
+}
+CANCEL_BUTTONS = [
+    {"title": "Yes, cancel it", "payload": "/affirm"},
+    {"title": "No, keep it", "payload": "/deny"},
+]
 
 
 def _clear_lookup() -> list[EventType]:
@@ -51,25 +61,38 @@ def _clear_lookup() -> list[EventType]:
     ]
 
 
-def _locked_text() -> str:
-    return (
+def _locked_text(language: str) -> str:
+    return say(
+        language,
         "For your security I can't check that request here at the moment. Please call the practice at "
-        f"{settings().practice_phone} and they'll help you."
+        "{phone} and they'll help you.",
+        phone=settings().practice_phone,
     )
 
 
-def _unavailable_text() -> str:
-    return (
+def _unavailable_text(language: str) -> str:
+    return say(
+        language,
         "I'm sorry, I can't look up requests right now. Please try again in a few minutes, or call "
-        f"the practice at {settings().practice_phone}."
+        "the practice at {phone}.",
+        phone=settings().practice_phone,
     )
 
 
-def _waiting_text(code: str) -> str:
-    return (
-        f"Request {code} has been received and is on its way to the practice's list; our system is "
-        "catching up. The practice will call you to confirm. You can check it again in a few minutes."
+def _waiting_text(code: str, language: str) -> str:
+    return say(
+        language,
+        "Request {code} has been received and is on its way to the practice's list; our system is "
+        "catching up. The practice will call you to confirm. You can check it again in a few minutes.",
+        code=code,
     )
+
+
+def _already_closed_text(code: str, status: str, language: str) -> str:
+    template = ALREADY_CLOSED.get(status)
+    if template is None:  # a final status without its own sentence: English only, as before
+        return f"Request {code} is already {status}, so there is nothing to cancel."
+    return say(language, template, code=code)
 
 
 def _in_spool(code: str) -> SpooledRequest | None:
@@ -103,13 +126,13 @@ class ValidateLookupForm(LimitedFormValidator):
     ) -> dict[str, Any]:
         if value is None:  # cleared when the lookup started: nothing was typed yet
             return {"lookup_reference": None}
-        code = find_code(str(value or ""))
+        code, language = find_code(str(value or "")), language_of(tracker)
         if code is None:
             return self.reject(
                 dispatcher,
                 tracker,
                 "lookup_reference",
-                "That doesn't look like a reference code. They look like PRL-7KQ3MX.",
+                say(language, "That doesn't look like a reference code. They look like PRL-7KQ3MX."),
             )
         try:
             with unit_of_work()() as session:
@@ -119,7 +142,7 @@ class ValidateLookupForm(LimitedFormValidator):
         except Exception as error:
             if not is_outage(error):
                 raise
-            return self.reject(dispatcher, tracker, "lookup_reference", _unavailable_text())
+            return self.reject(dispatcher, tracker, "lookup_reference", _unavailable_text(language))
         if owner or code == tracker.get_slot("verified_reference"):
             # The conversation that made it, or that has already given its contact: no further proof.
             return {"lookup_reference": code, "lookup_contact": VERIFIED}
@@ -128,10 +151,10 @@ class ValidateLookupForm(LimitedFormValidator):
             and (pending := _in_spool(code))
             and pending.request.conversation_id == tracker.sender_id
         ):
-            dispatcher.utter_message(text=_waiting_text(code))
+            dispatcher.utter_message(text=_waiting_text(code, language))
             return {"lookup_reference": None, "form_blocker": Blocker.WAITING.value}
         if locked:
-            dispatcher.utter_message(text=_locked_text())
+            dispatcher.utter_message(text=_locked_text(language))
             return {"lookup_reference": None, "form_blocker": Blocker.LOCKED.value}
         # Known or not, the next question is the same: the contact details on the request.
         return {"lookup_reference": code}
@@ -139,7 +162,7 @@ class ValidateLookupForm(LimitedFormValidator):
     def validate_lookup_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = tracker.get_slot("lookup_reference")
+        code, language = tracker.get_slot("lookup_reference"), language_of(tracker)
         given = str(value or "")
         if not code:
             return {"lookup_contact": None}
@@ -148,17 +171,17 @@ class ValidateLookupForm(LimitedFormValidator):
         except Exception as error:
             if not is_outage(error):
                 raise
-            return self.reject(dispatcher, tracker, "lookup_contact", _unavailable_text())
+            return self.reject(dispatcher, tracker, "lookup_contact", _unavailable_text(language))
         if outcome is ContactCheck.MATCHED:
             return {"lookup_contact": VERIFIED, "verified_reference": code, "form_failures": 0}
         if outcome is ContactCheck.LOCKED:
-            dispatcher.utter_message(text=_locked_text())
+            dispatcher.utter_message(text=_locked_text(language))
             return {"lookup_reference": None, "lookup_contact": None, "form_blocker": Blocker.LOCKED.value}
         pending = _in_spool(code)
         if pending and matches_contact(
             given, pending.request.phone, pending.request.email, settings().phone_region
         ):
-            dispatcher.utter_message(text=_waiting_text(code))
+            dispatcher.utter_message(text=_waiting_text(code, language))
             return {"lookup_reference": None, "lookup_contact": None, "form_blocker": Blocker.WAITING.value}
         # Ask for both again: the code may be the part that is wrong.
         failures = int(tracker.get_slot("form_failures") or 0) + 1
@@ -170,7 +193,7 @@ class ValidateLookupForm(LimitedFormValidator):
                 "form_blocker": Blocker.STUCK.value,
             }
         offer, buttons = self.offer_help(tracker) if failures == MAX_FAILURES - 1 else ("", [])
-        dispatcher.utter_message(text=f"{NO_MATCH} {offer}".strip(), buttons=buttons or None)
+        dispatcher.utter_message(text=f"{say(language, NO_MATCH)} {offer}".strip(), buttons=buttons or None)
         return {"lookup_reference": None, "lookup_contact": None, "form_failures": failures}
 
 
@@ -181,12 +204,14 @@ class ActionLookupResult(Action):
         return "action_lookup_result"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        code = tracker.get_slot("lookup_reference")
+        code, language = tracker.get_slot("lookup_reference"), language_of(tracker)
         if tracker.get_slot("form_blocker") in TOLD:
             return _clear_lookup()
-        unconfirmed = (
-            "I'm sorry, I couldn't confirm that request. Please call the practice at "
-            f"{settings().practice_phone} and they'll help you."
+        unconfirmed = say(
+            language,
+            "I'm sorry, I couldn't confirm that request. Please call the practice at {phone} and they'll "
+            "help you.",
+            phone=settings().practice_phone,
         )
         if tracker.get_slot("form_blocker") or tracker.get_slot("lookup_contact") != VERIFIED or not code:
             dispatcher.utter_message(text=unconfirmed)
@@ -201,18 +226,16 @@ class ActionLookupResult(Action):
             dispatcher.utter_message(text=status_text(code, status, day, time_of_day))
             return _clear_lookup()
         if status in FINAL_STATUSES:
-            dispatcher.utter_message(
-                text=f"Request {code} is already {status}, so there is nothing to cancel."
-            )
+            dispatcher.utter_message(text=_already_closed_text(code, status, language))
             return _clear_lookup()
-        when = f" for {describe_date(day)}" if day else ""
-        dispatcher.utter_message(
-            text=f"Do you want to cancel request {code}{when}?",
-            buttons=[
-                {"title": "Yes, cancel it", "payload": "/affirm"},
-                {"title": "No, keep it", "payload": "/deny"},
-            ],
+        question = (
+            say(
+                language, "Do you want to cancel request {code} for {day}?", code=code, day=describe_date(day)
+            )
+            if day
+            else say(language, "Do you want to cancel request {code}?", code=code)
         )
+        dispatcher.utter_message(text=question, buttons=say_buttons(language, CANCEL_BUTTONS))
         return []
 
 
@@ -221,9 +244,11 @@ class ActionCancelRequest(Action):
         return "action_cancel_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        code = tracker.get_slot("lookup_reference")
+        code, language = tracker.get_slot("lookup_reference"), language_of(tracker)
         if not code or tracker.get_slot("lookup_contact") != VERIFIED:
-            dispatcher.utter_message(text="I can only cancel a request once you've confirmed it is yours.")
+            dispatcher.utter_message(
+                text=say(language, "I can only cancel a request once you've confirmed it is yours.")
+            )
             return _clear_lookup()
         try:
             # One home for the move: the audit row, the webhook and the staff e-mail come with it.
@@ -237,18 +262,30 @@ class ActionCancelRequest(Action):
             )
         except StatusMoveRefused:
             dispatcher.utter_message(
-                text=f"Request {code} can no longer be cancelled here; it is already closed."
+                text=say(
+                    language,
+                    "Request {code} can no longer be cancelled here; it is already closed.",
+                    code=code,
+                )
             )
             return _clear_lookup()
         except Exception as error:
             if not is_outage(error):
                 raise
             dispatcher.utter_message(
-                text="I'm sorry, I can't cancel requests right now, and nothing has changed. Please try "
-                f"again in a few minutes, or call the practice at {settings().practice_phone}."
+                text=say(
+                    language,
+                    "I'm sorry, I can't cancel requests right now, and nothing has changed. Please try "
+                    "again in a few minutes, or call the practice at {phone}.",
+                    phone=settings().practice_phone,
+                )
             )
             return _clear_lookup()
         dispatcher.utter_message(
-            text=f"Your request {code} has been cancelled. If you'd like a new one, just ask."
+            text=say(
+                language,
+                "Your request {code} has been cancelled. If you'd like a new one, just ask.",
+                code=code,
+            )
         )
         return _clear_lookup()

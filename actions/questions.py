@@ -20,10 +20,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import clear_form, review_pending
-from actions.context import latest_text, settings
+from actions.context import language_of, latest_text, settings
+from actions.greeting import greet
 from actions.handoff import person_buttons
 from bot.booking.contact import affirms, denies
 from bot.conversation.safety import emergency_text
+from bot.conversation.wording import say, say_buttons
 
 REQUEST_FORMS = ("appointment_form", "callback_form")  # the forms whose request makes the practice call
 
@@ -43,11 +45,13 @@ _OFFER_BUTTONS = [
 ]
 
 
-def notice_text(practice_name: str) -> str:
-    return (
-        f"Hi, I'm the virtual assistant of {practice_name}. I give general information about prolotherapy "
+def notice_text(practice_name: str, language: str = "en") -> str:
+    return say(
+        language,
+        "Hi, I'm the virtual assistant of {practice_name}. I give general information about prolotherapy "
         "from the practice's article, not medical advice. If you leave a request, the practice uses your "
-        "details only to contact you about it."
+        "details only to contact you about it.",
+        practice_name=practice_name,
     )
 
 
@@ -61,7 +65,7 @@ class ActionSessionStart(Action):
         events: list[EventType] = [SessionStarted()]
         events += [SlotSet(slot, tracker.get_slot(slot)) for slot in _CARRIED_OVER if tracker.get_slot(slot)]
         if not tracker.get_slot("notice_shown"):
-            dispatcher.utter_message(text=notice_text(settings().practice_name))
+            dispatcher.utter_message(text=notice_text(settings().practice_name, language_of(tracker)))
             events.append(SlotSet("notice_shown", True))
         events.append(ActionExecuted("action_listen"))
         return events
@@ -75,17 +79,28 @@ class ActionOfferContact(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         phone, form = settings().practice_phone, tracker.active_loop.get("name")
+        language = language_of(tracker)
         if form in REQUEST_FORMS:  # the request being made is the way forward: they will call
             dispatcher.utter_message(
-                text=f"The practice can answer that when they call you, or call them at {phone}."
+                text=say(
+                    language,
+                    "The practice can answer that when they call you, or call them at {phone}.",
+                    phone=phone,
+                )
             )
         elif form:  # a status check or a cancellation: nobody calls because of it
-            dispatcher.utter_message(text=f"The practice can answer that: call them at {phone}.")
+            dispatcher.utter_message(
+                text=say(language, "The practice can answer that: call them at {phone}.", phone=phone)
+            )
         else:
             dispatcher.utter_message(
-                text=f"The practice can answer that: call them at {phone}, or I can take a callback request "
-                "or an appointment request for you.",
-                buttons=_OFFER_BUTTONS,
+                text=say(
+                    language,
+                    "The practice can answer that: call them at {phone}, or I can take a callback request "
+                    "or an appointment request for you.",
+                    phone=phone,
+                ),
+                buttons=say_buttons(language, _OFFER_BUTTONS),
             )
         return []
 
@@ -126,13 +141,22 @@ class ActionAboutPractice(Action):
         return "action_about_practice"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        config = settings()
+        config, hours = settings(), settings().practice_hours
         dispatcher.utter_message(
-            text=f"I'm the assistant of {config.practice_name}. My answers come from the practice's article "
-            f"“{ARTICLE_TITLE}” by {ARTICLE_AUTHOR}. "
-            f"You can reach the practice at {config.practice_phone} or "
-            f"{config.practice_email}; it is open {config.practice_hours.describe_days()}, "
-            f"{config.practice_hours.opens:%H:%M}–{config.practice_hours.closes:%H:%M}."
+            text=say(
+                language_of(tracker),
+                "I'm the assistant of {practice_name}. My answers come from the practice's article "
+                "“{title}” by {author}. You can reach the practice at {phone} or {email}; it is open "
+                "{days}, {opens}–{closes}.",
+                practice_name=config.practice_name,
+                title=ARTICLE_TITLE,
+                author=ARTICLE_AUTHOR,
+                phone=config.practice_phone,
+                email=config.practice_email,
+                days=hours.describe_days(),
+                opens=f"{hours.opens:%H:%M}",
+                closes=f"{hours.closes:%H:%M}",
+            )
         )
         return []
 
@@ -144,7 +168,8 @@ class ActionEmergency(Action):
         return "action_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        dispatcher.utter_message(text=emergency_text(tracker.latest_message.get("text") or ""))
+        text = tracker.latest_message.get("text") or ""
+        dispatcher.utter_message(text=emergency_text(text, language=language_of(tracker)))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_form()]
 
 
@@ -158,12 +183,17 @@ def spanish_notice_text(practice_name: str, phone: str) -> str:
 
 
 class ActionSpanishNotice(Action):
-    """A Spanish-speaking visitor: the practice's phone and a callback, in Spanish, nothing invented."""
+    """A Spanish-speaking visitor: the practice's phone and a callback, in Spanish, nothing invented.
+
+    In a conversation that is already in Spanish the assistant does speak it: the Spanish welcome."""
 
     def name(self) -> str:
         return "action_spanish_notice"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        if language_of(tracker) == "es":
+            greet(dispatcher, "es")
+            return []
         current = settings()
         dispatcher.utter_message(
             text=spanish_notice_text(current.practice_name, current.practice_phone),
@@ -187,22 +217,32 @@ class ActionMisunderstood(Action):
         )
         if review_pending(tracker):
             return [*taken_back, *self._at_review(dispatcher, tracker)]
+        language = language_of(tracker)
         if misunderstandings_in_a_row(tracker) >= 2:
             dispatcher.utter_message(
-                text="I'm sorry I'm not able to help with that. Would you like someone from the practice to "
-                f"call you back? You can also call them at {settings().practice_phone}.",
-                buttons=[*_OFFER_BUTTONS, *person_buttons(tracker)],
+                text=say(
+                    language,
+                    "I'm sorry I'm not able to help with that. Would you like someone from the practice to "
+                    "call you back? You can also call them at {phone}.",
+                    phone=settings().practice_phone,
+                ),
+                buttons=[*say_buttons(language, _OFFER_BUTTONS), *person_buttons(tracker)],
             )
         elif (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope":
             dispatcher.utter_message(
-                text="Sorry, I can only help with questions about prolotherapy and back pain, and with "
-                "appointment requests for the practice."
+                text=say(
+                    language,
+                    "Sorry, I can only help with questions about prolotherapy and back pain, and with "
+                    "appointment requests for the practice.",
+                )
             )
         else:
             dispatcher.utter_message(
-                text="Sorry, I didn't quite understand. Could you rephrase that? "
-                "I can answer questions about "
-                "prolotherapy or take an appointment request."
+                text=say(
+                    language,
+                    "Sorry, I didn't quite understand. Could you rephrase that? I can answer questions about "
+                    "prolotherapy or take an appointment request.",
+                )
             )
         return taken_back
 
@@ -214,13 +254,20 @@ class ActionMisunderstood(Action):
             return [FollowupAction("action_submit_request")]
         if denies(text):
             return [FollowupAction("action_ask_which_field")]
+        language = language_of(tracker)
         if misunderstandings_in_a_row(tracker) >= 2:
             dispatcher.utter_message(
-                text="I'm sorry, I didn't catch that. If it's easier, you can also call the practice at "
-                f"{settings().practice_phone}. Here is your request again:"
+                text=say(
+                    language,
+                    "I'm sorry, I didn't catch that. If it's easier, you can also call the practice at "
+                    "{phone}. Here is your request again:",
+                    phone=settings().practice_phone,
+                )
             )
         else:
-            dispatcher.utter_message(text="Sorry, I didn't catch that. Here is your request again:")
+            dispatcher.utter_message(
+                text=say(language, "Sorry, I didn't catch that. Here is your request again:")
+            )
         return [FollowupAction("action_review_request")]
 
 

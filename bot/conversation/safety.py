@@ -6,7 +6,7 @@ typed inside a form. Each red flag is a combination of concepts ("lost control" 
 ordinary complaint ("my leg tingles", "old whiplash from 2015") never matches. A concept preceded by
 a negation ("no fever", "sin fiebre") does not count. Spanish wordings sit beside the English ones
 in each concept (accents are ignored), so a Spanish-speaking visitor's emergency is caught on every
-channel before the assistant speaks Spanish; `emergency_text` answers in the visitor's language.
+channel; `emergency_text` answers in Spanish in a Spanish conversation or to a message in Spanish.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from bot.conversation.language import looks_spanish
+from bot.conversation.wording import normal_language
 
 EMERGENCY_TEXT = (
     "What you describe can be a sign of a medical emergency. Please call 911 or go to the nearest "
@@ -294,6 +295,8 @@ def red_flag(text: str) -> str | None:
     return None
 
 
-def emergency_text(text: str) -> str:
-    """The emergency reply in the language the visitor wrote in."""
-    return EMERGENCY_TEXT_ES if looks_spanish(text) else EMERGENCY_TEXT
+def emergency_text(text: str, language: str = "en") -> str:
+    """The emergency reply in Spanish when the conversation is Spanish or the visitor wrote Spanish: in
+    an emergency the words must be understood, whatever language the conversation started in."""
+    spanish = normal_language(language) == "es" or looks_spanish(text)
+    return EMERGENCY_TEXT_ES if spanish else EMERGENCY_TEXT

@@ -6,6 +6,7 @@ of reaching Rasa; a red flag still gets the emergency reply at once. Everything 
 database, read about once a second, so any web replica serves any visitor. A wait nobody answered
 within HANDOFF_WAIT_MINUTES expires on the visitor's next call, and only then is Rasa sent
 `/handoff_unanswered` (visitors cannot send `/commands`), so the bot takes a callback request instead.
+What the visitor reads from here is in the conversation's language (`language`, "en" or "es").
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.conversation.wording import DEFAULT_LANGUAGE, say
 from bot.store.db import UnitOfWork, describe_error
 from bot.store.handoffs import (
     ACTIVE,
@@ -34,7 +36,7 @@ from bot.store.handoffs import (
     staff_typing,
 )
 from bot.store.schema import Handoff
-from bot.web.replies import OUTAGE, error, widget_messages
+from bot.web.replies import error, outage_text, widget_messages
 from bot.web.tokens import TOKEN_HEADER, conversation_of, token_for
 
 if TYPE_CHECKING:
@@ -75,6 +77,20 @@ class Turn:
     expired: bool = False  # the wait just ran out: Rasa takes over
     emergency: str | None = None  # the emergency reply, already stored
     refused: bool = False  # a button choice, which staff could not read
+
+
+def status_text(status: Status, language: str = "en") -> str:
+    """The line the widget shows above the chat while staff are asked or hold it (widget.js statusText
+    writes the English one itself); "" when no handoff is active."""
+    if not status.active:
+        return ""
+    if status.state == "held":
+        if status.staff:
+            return say(language, "{staff} from the practice has joined.", staff=status.staff)
+        return say(language, "A member of staff from the practice has joined.")
+    if status.position > 1:
+        return say(language, "You're number {position} in the queue.", position=status.position)
+    return say(language, "Someone from the practice will be with you shortly.")
 
 
 def _status(session: Session, handoff: Handoff, now: datetime) -> Status:
@@ -127,11 +143,11 @@ def news(
         return _status(session, handoff, now), messages, expired
 
 
-async def unanswered(proxy: Proxy, conversation: str) -> list[dict[str, Any]]:
+async def unanswered(proxy: Proxy, conversation: str, language: str = "en") -> list[dict[str, Any]]:
     """Tell Rasa nobody joined; its messages (the offer of a callback), or the outage text."""
     answer = await proxy.forward(conversation, UNANSWERED)
     if answer is None:
-        return [{"text": OUTAGE.format(phone=proxy.settings.practice_phone)}]
+        return [{"text": outage_text(proxy.settings.practice_phone, language)}]
     return widget_messages(proxy.secret, conversation, answer)[0]
 
 
@@ -139,7 +155,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def chat_turn(request: Request, conversation: str, text: str | None) -> Response | None:
+async def chat_turn(
+    request: Request, conversation: str, text: str | None, language: str = "en"
+) -> Response | None:
     """The answer to a visitor's message while staff are asked or hold the chat; None: ask Rasa."""
     proxy: Proxy = request.app.state.proxy
     wait = proxy.settings.handoff_wait
@@ -151,10 +169,10 @@ async def chat_turn(request: Request, conversation: str, text: str | None) -> Re
     if turn is None:
         return None
     if turn.refused:
-        return error(400, BUTTON_DURING_HOLD)
+        return error(400, say(language, BUTTON_DURING_HOLD))
     messages = [{"text": turn.emergency}] if turn.emergency else []
     if turn.expired:
-        messages += await unanswered(proxy, conversation)
+        messages += await unanswered(proxy, conversation, language)
     return JSONResponse(
         {
             "token": token_for(proxy.secret, conversation),
@@ -199,7 +217,7 @@ def _known(params: QueryParams) -> dict[str, Any]:
     return known
 
 
-def _limited(proxy: Proxy, request: Request, conversation: str) -> Response | None:
+def _limited(proxy: Proxy, request: Request, conversation: str, language: str = "en") -> Response | None:
     for limiter, key in (
         (proxy.events_per_client, proxy.client_key(request)),
         (proxy.events_per_conversation, conversation),
@@ -207,10 +225,15 @@ def _limited(proxy: Proxy, request: Request, conversation: str) -> Response | No
         if not limiter.allow(key):
             return error(
                 429,
-                "Checking for messages too often. Please wait a moment.",
+                say(language, "Checking for messages too often. Please wait a moment."),
                 headers={"Retry-After": str(limiter.retry_after(key))},
             )
     return None
+
+
+def visitor_language(request: Request) -> str:
+    """The language the widget's conversation is in; English until the /chat token carries it."""
+    return DEFAULT_LANGUAGE
 
 
 async def chat_events(request: Request) -> Response:
@@ -219,19 +242,20 @@ async def chat_events(request: Request) -> Response:
     proxy: Proxy = request.app.state.proxy
     given = request.headers.get(TOKEN_HEADER)
     conversation = conversation_of(proxy.secret, given)
+    language = visitor_language(request)
     if conversation is None:
         return error(
             401,
             f"Please send the conversation's token in the {TOKEN_HEADER} header."
             if not given
-            else "This conversation has ended. Please send a message to start a new one.",
+            else say(language, "This conversation has ended. Please send a message to start a new one."),
         )
     try:
         after = _number(request.query_params, "after", 0)
         known = _known(request.query_params)
     except ValueError as problem:
         return error(400, str(problem))
-    if (limited := _limited(proxy, request, conversation)) is not None:
+    if (limited := _limited(proxy, request, conversation, language)) is not None:
         return limited
     deadline = time.monotonic() + LONG_POLL_S
     while True:
@@ -242,11 +266,13 @@ async def chat_events(request: Request) -> Response:
         except Exception as problem:
             logger.warning("could not read handoff messages: %s", describe_error(problem))
             return error(
-                503, "Messages from the practice can't be fetched right now.", headers={"Retry-After": "5"}
+                503,
+                say(language, "Messages from the practice can't be fetched right now."),
+                headers={"Retry-After": "5"},
             )
         known = known or {"state": status.state, "position": status.position, "typing": status.typing}
         if expired:
-            bot = await unanswered(proxy, conversation)
+            bot = await unanswered(proxy, conversation, language)
             messages += [{"id": None, "from": "bot", "name": None, **message} for message in bot]
         changed = any(getattr(status, name) != value for name, value in known.items())
         if messages or changed or not status.active or time.monotonic() >= deadline:

@@ -1,4 +1,9 @@
-"""What the widget is sent: Rasa's answer as widget messages (buttons signed), and polite errors."""
+"""What the widget is sent: Rasa's answer as widget messages (buttons signed), and polite errors.
+
+The visitor's own words for what goes wrong come from here, in the conversation's language
+(bot/conversation/wording.py); messages meant for developers (malformed JSON, query parameters) stay
+English.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from bot.conversation.wording import say
 from bot.web.tokens import sign_payload
 
 OUTAGE = (
@@ -16,6 +22,36 @@ OUTAGE = (
 
 def error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, **extra)
+
+
+def outage_text(phone: str, language: str = "en") -> str:
+    """Rasa cannot answer: the practice's phone instead."""
+    return say(language, OUTAGE, phone=phone)
+
+
+def restarted_text(language: str = "en") -> str:
+    """Before the first answer of a conversation that replaced an expired one (bot.web.app.EXPIRED)."""
+    return say(
+        language, "Our earlier conversation has ended after a day without messages, so this is a new one."
+    )
+
+
+def choice_gone_text(language: str = "en") -> str:
+    """A button whose signature does not fit this conversation (an old page, another conversation)."""
+    return say(language, "That choice is no longer available. Please type your answer instead.")
+
+
+def empty_message_text(language: str = "en") -> str:
+    return say(language, "Please type a message.")
+
+
+def too_long_text(limit: int, language: str = "en") -> str:
+    return say(language, "Please keep messages under {limit} characters.", limit=limit)
+
+
+def too_quick_text(language: str = "en") -> str:
+    """The visitor's rate limit on /chat."""
+    return say(language, "You're sending messages very quickly. Please wait a moment and try again.")
 
 
 def widget_messages(
