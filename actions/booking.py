@@ -130,8 +130,14 @@ class ActionStartRequest(Action):
                 if field not in CALLBACK_FIELDS
             ]
         config = settings()
-        given = details_in(latest_text(tracker), practice_now(), config.practice_hours, config.phone_region)
-        noted = noted_text(given)
+        given = details_in(
+            latest_text(tracker),
+            practice_now(),
+            config.practice_hours,
+            config.phone_region,
+            language=language_of(tracker),
+        )
+        noted = noted_text(given, language=language_of(tracker))
         if noted:
             dispatcher.utter_message(
                 text=say(
@@ -198,7 +204,7 @@ class ActionReviewRequest(Action):
         if latest_intent(tracker) in ("goodbye", "thank"):
             dispatcher.utter_message(text=say(lang, "Just to check: your request has not been sent yet."))
         dispatcher.utter_message(
-            text=review_text(tracker.slots, kind),
+            text=review_text(tracker.slots, kind, language=language_of(tracker)),
             buttons=[
                 {"title": say(lang, "Yes, send it"), "payload": "/affirm"},
                 {"title": say(lang, "Change something"), "payload": "/correct_field"},
@@ -267,7 +273,9 @@ class ActionSubmitRequest(Action):
                 )
             )
             return []
-        received = received_text(submitted.reference, kind, config.practice_name)
+        received = received_text(
+            submitted.reference, kind, config.practice_name, language=language_of(tracker)
+        )
         if submitted.spooled:
             received = say(
                 lang,
@@ -305,7 +313,9 @@ class ActionCorrectField(Action):
             dispatcher.utter_message(text=_changeable_text(lang, kind, "patient_name" in allowed))
             return events
         events.append(SlotSet(field, None))
-        correction = read_correction(latest_text(tracker), settings().phone_region)
+        correction = read_correction(
+            latest_text(tracker), settings().phone_region, language=language_of(tracker)
+        )
         if correction and correction.field == field and correction.value:
             return events  # the form takes the new value from the text (actions/booking_form.py)
         # Skipping one contact was only allowed because of the other: ask again for both.

@@ -80,8 +80,9 @@ class RequestFormValidator(LimitedFormValidator):
         intent = latest_intent(tracker)
         if slot not in self.form_slots(tracker, domain) or text.startswith("/"):
             return []
-        if (intent == "stop" and not is_stop_request(text)) or (
-            intent in INTERRUPTIONS and not looks_like_question(text)
+        language = language_of(tracker)
+        if (intent == "stop" and not is_stop_request(text, language=language)) or (
+            intent in INTERRUPTIONS and not looks_like_question(text, language=language)
         ):
             return [SlotSet(slot, text)]
         if slot in self.extra_slots(tracker) and intent not in NOT_ANSWERS:
@@ -127,7 +128,9 @@ class RequestFormValidator(LimitedFormValidator):
         return [*slots[:at], *extra, *slots[at:]]
 
     def _correction(self, tracker: Tracker, domain: DomainDict) -> Correction | None:
-        correction = read_correction(latest_text(tracker), settings().phone_region)
+        correction = read_correction(
+            latest_text(tracker), settings().phone_region, language=language_of(tracker)
+        )
         if correction is None or correction.field not in self.form_slots(tracker, domain):
             return None
         requested = tracker.get_slot("requested_slot")
@@ -163,14 +166,16 @@ class RequestFormValidator(LimitedFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         lang = language_of(tracker)
-        if read_patient(str(value or "")):  # "it's for my mother Rosa": the visitor's own name is to come
+        if read_patient(
+            str(value or ""), language=language_of(tracker)
+        ):  # "it's for my mother Rosa": the visitor's own name is to come
             if not self.notes_patient():  # the appointment form says what it noted and asks again
                 dispatcher.utter_message(text=say(lang, "Thanks. And what is your own full name?"))
             return {"full_name": None}
-        if implausible_name(str(value or "")):
+        if implausible_name(str(value or ""), language=language_of(tracker)):
             message = say(lang, "Sorry, that doesn't look like a name (for example Jane Smith).")
             return self.reject(dispatcher, tracker, "full_name", message)
-        name = clean_name(str(value or ""))
+        name = clean_name(str(value or ""), language=language_of(tracker))
         if name is None:
             message = say(lang, "Please tell me your full name, for example Jane Smith.")
             return self.reject(dispatcher, tracker, "full_name", message)
@@ -184,7 +189,7 @@ class RequestFormValidator(LimitedFormValidator):
     ) -> dict[str, Any]:
         text = str(value or "")
         region = settings().phone_region
-        if self.phone_optional() and (declines(text) or text == SKIPPED):
+        if self.phone_optional() and (declines(text, language=language_of(tracker)) or text == SKIPPED):
             if tracker.get_slot("email") == SKIPPED:  # both skipped after a correction: ask the e-mail again
                 return self.accept({"phone": SKIPPED, "email": None})
             return self.accept({"phone": SKIPPED})
@@ -195,7 +200,7 @@ class RequestFormValidator(LimitedFormValidator):
         if self.phone_optional() and email:
             return self.accept({"phone": SKIPPED, "email": email})
         lang = language_of(tracker)
-        if declines(text):
+        if declines(text, language=language_of(tracker)):
             message = say(lang, "I need a phone number so the practice can call you back.")
         else:
             message = say(
@@ -214,9 +219,9 @@ class RequestFormValidator(LimitedFormValidator):
             return self.accept({"consent": value})
         text = str(value or "")
         intent = latest_intent(tracker)
-        if intent == "affirm" or affirms(text):
+        if intent == "affirm" or affirms(text, language=language_of(tracker)):
             return self.accept({"consent": practice_now().isoformat(timespec="seconds")})
-        if intent == "deny" or denies(text):
+        if intent == "deny" or denies(text, language=language_of(tracker)):
             return {"consent": None, "form_blocker": Blocker.NO_CONSENT.value, "form_failures": 0}
         return self.reject(
             dispatcher, tracker, "consent", say(language_of(tracker), "Please answer yes or no.")
@@ -240,7 +245,7 @@ class ValidateAppointmentForm(RequestFormValidator):
         message that says only that answers nothing: the open question is asked again, no failure."""
         text, requested = latest_text(tracker), tracker.get_slot("requested_slot")
         answerable = requested in self.form_slots(tracker, domain) and requested != "patient_name"
-        if answerable and says_only_patient(text):
+        if answerable and says_only_patient(text, language=language_of(tracker)):
             return [SlotSet(requested, None), *self._note_patient(dispatcher, tracker, always=True)]
         events = await super().get_validation_events(dispatcher, tracker, domain)
         return [*events, *self._note_patient(dispatcher, tracker)]
@@ -248,7 +253,7 @@ class ValidateAppointmentForm(RequestFormValidator):
     def _note_patient(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, always: bool = False
     ) -> list[EventType]:
-        patient = read_patient(latest_text(tracker))
+        patient = read_patient(latest_text(tracker), language=language_of(tracker))
         if patient is None:
             return []
         noted = {"patient_relation": patient.relation}
@@ -258,7 +263,11 @@ class ValidateAppointmentForm(RequestFormValidator):
             noted["patient_name"] = None  # another relation: the earlier patient's name is not theirs
         if not always and all(tracker.get_slot(slot) == value for slot, value in noted.items()):
             return []
-        shown = for_visitor(noted.get("patient_name", tracker.get_slot("patient_name")), patient.relation)
+        shown = for_visitor(
+            noted.get("patient_name", tracker.get_slot("patient_name")),
+            patient.relation,
+            language=language_of(tracker),
+        )
         dispatcher.utter_message(
             text=say(language_of(tracker), "Noted: the appointment is for {patient}.", patient=shown)
         )
@@ -284,7 +293,7 @@ class ValidateAppointmentForm(RequestFormValidator):
     ) -> dict[str, Any]:
         text, lang = str(value or ""), language_of(tracker)
         have_phone = tracker.get_slot("phone") not in (None, SKIPPED)
-        if declines(text) or text == SKIPPED:
+        if declines(text, language=language_of(tracker)) or text == SKIPPED:
             if have_phone:
                 return self.accept({"email": SKIPPED})
             message = say(
@@ -309,11 +318,15 @@ class ValidateAppointmentForm(RequestFormValidator):
     ) -> dict[str, Any]:
         config = settings()
         now = practice_now()
-        answer = read_preferred_date(str(value or ""), now, config.practice_hours, config.phone_region)
+        answer = read_preferred_date(
+            str(value or ""), now, config.practice_hours, config.phone_region, language=language_of(tracker)
+        )
         if answer.value:
             values: dict[str, Any] = {"preferred_date": answer.value.isoformat()}
             if answer.time_hint and tracker.get_slot("preferred_time") is None:
-                time_of_day = read_time_of_day(answer.time_hint, config.practice_hours, now)
+                time_of_day = read_time_of_day(
+                    answer.time_hint, config.practice_hours, now, language=language_of(tracker)
+                )
                 if time_of_day:
                     values["preferred_time"] = time_of_day
             return self.accept(values)
@@ -322,7 +335,9 @@ class ValidateAppointmentForm(RequestFormValidator):
     def validate_preferred_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        choice = read_time_of_day(str(value or ""), settings().practice_hours, practice_now())
+        choice = read_time_of_day(
+            str(value or ""), settings().practice_hours, practice_now(), language=language_of(tracker)
+        )
         if choice:
             return self.accept({"preferred_time": choice})
         return self.reject(dispatcher, tracker, "preferred_time", time_problem(language_of(tracker)))
@@ -331,10 +346,10 @@ class ValidateAppointmentForm(RequestFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if red_flag(str(value or "")):  # NLU normally catches this first; never book past an emergency
-            dispatcher.utter_message(text=emergency_text(str(value or "")))
+            dispatcher.utter_message(text=emergency_text(str(value or ""), language=language_of(tracker)))
             return {"reason": None, "form_blocker": Blocker.EMERGENCY.value}
         text = str(value or "")
-        reason = read_reason(text)
+        reason = read_reason(text, language=language_of(tracker))
         if reason:
             if text == tracker.get_slot("reason") and latest_text(tracker) != text:
                 return self.accept({"reason": reason})  # a stored answer re-validated: keep its words
@@ -352,15 +367,17 @@ class ValidateAppointmentForm(RequestFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text, lang = " ".join(str(value or "").split()), language_of(tracker)
-        if means_the_visitor(text):
+        if means_the_visitor(text, language=language_of(tracker)):
             dispatcher.utter_message(text=say(lang, "All right, the appointment is for you."))
             return self.accept({"patient_name": None, "patient_relation": None})
-        patient = read_patient(text)
+        patient = read_patient(text, language=language_of(tracker))
         if patient and patient.name:
             return self.accept({"patient_name": patient.name, "patient_relation": patient.relation})
-        name = patient_name_in(text)
+        name = patient_name_in(text, language=language_of(tracker))
         if name is None or patient:
-            patient = for_visitor(None, tracker.get_slot("patient_relation") or "patient")  # "your mother"
+            patient = for_visitor(
+                None, tracker.get_slot("patient_relation") or "patient", language=language_of(tracker)
+            )  # "your mother"
             message = say(
                 lang, "Please tell me {patient}'s full name, for example Rosa Lopez.", patient=patient
             )

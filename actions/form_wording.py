@@ -37,7 +37,7 @@ def date_problem(language: str, answer: Any) -> str:
             return say(
                 language,
                 "That date has already passed. Which day would suit you? The next day we're open is {day}.",
-                day=describe_date(answer.next_open),
+                day=describe_date(answer.next_open, language=language),
             )
         return say(language, "That date has already passed. Which day would suit you?")
     if answer.problem == "too_far":
@@ -46,8 +46,8 @@ def date_problem(language: str, answer: Any) -> str:
         return say(
             language,
             "The practice is closed that day (we're open {days}). Would {day} work instead?",
-            days=settings().practice_hours.describe_days(),
-            day=describe_date(answer.next_open),
+            days=settings().practice_hours.describe_days(language=language),
+            day=describe_date(answer.next_open, language=language),
         )
     return say(
         language,

@@ -58,7 +58,7 @@ def person_buttons(tracker: Tracker) -> list[dict]:
 
 
 def _hours_text(language: str) -> str:
-    hours = settings().practice_hours.describe()
+    hours = settings().practice_hours.describe(language=language)
     return say(language, "The practice's staff are available {hours}.", hours=hours)
 
 

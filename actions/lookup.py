@@ -223,14 +223,17 @@ class ActionLookupResult(Action):
                 return _clear_lookup()
             status, day, time_of_day = request.status, request.preferred_date, request.preferred_time
         if tracker.get_slot("lookup_purpose") != "cancel":
-            dispatcher.utter_message(text=status_text(code, status, day, time_of_day))
+            dispatcher.utter_message(text=status_text(code, status, day, time_of_day, language=language))
             return _clear_lookup()
         if status in FINAL_STATUSES:
             dispatcher.utter_message(text=_already_closed_text(code, status, language))
             return _clear_lookup()
         question = (
             say(
-                language, "Do you want to cancel request {code} for {day}?", code=code, day=describe_date(day)
+                language,
+                "Do you want to cancel request {code} for {day}?",
+                code=code,
+                day=describe_date(day, language=language),
             )
             if day
             else say(language, "Do you want to cancel request {code}?", code=code)

@@ -90,7 +90,7 @@ class AskPreferredDate(Prompt):
         return "action_ask_preferred_date"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
-        days = settings().practice_hours.describe_days()
+        days = settings().practice_hours.describe_days(language=language_of(tracker))
         return (
             say(
                 language_of(tracker),
@@ -149,7 +149,9 @@ class AskPatientName(Prompt):
         return "action_ask_patient_name"
 
     def ask(self, tracker: Tracker) -> tuple[str, list[dict]]:
-        patient = for_visitor(None, tracker.get_slot("patient_relation") or "patient")  # "your mother"
+        patient = for_visitor(
+            None, tracker.get_slot("patient_relation") or "patient", language=language_of(tracker)
+        )  # "your mother"
         return say(language_of(tracker), "What is {patient}'s full name?", patient=patient), []
 
 

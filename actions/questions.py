@@ -153,7 +153,7 @@ class ActionAboutPractice(Action):
                 author=ARTICLE_AUTHOR,
                 phone=config.practice_phone,
                 email=config.practice_email,
-                days=hours.describe_days(),
+                days=hours.describe_days(language=language_of(tracker)),
                 opens=f"{hours.opens:%H:%M}",
                 closes=f"{hours.closes:%H:%M}",
             )
@@ -249,12 +249,11 @@ class ActionMisunderstood(Action):
     @staticmethod
     def _at_review(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         """The read-back never traps: a yes sends, a no asks what to change, anything else reads it again."""
-        text = latest_text(tracker)
-        if affirms(text):
+        text, language = latest_text(tracker), language_of(tracker)
+        if affirms(text, language=language):
             return [FollowupAction("action_submit_request")]
-        if denies(text):
+        if denies(text, language=language):
             return [FollowupAction("action_ask_which_field")]
-        language = language_of(tracker)
         if misunderstandings_in_a_row(tracker) >= 2:
             dispatcher.utter_message(
                 text=say(

@@ -46,3 +46,13 @@ def looks_spanish(text: str) -> bool:
     english = sum(1 for w in words if w in _ENGLISH and w not in _SHARED)
     accented = bool(re.search(r"[ñáéíóú¿¡]", (text or "").lower()))
     return (spanish >= 2 and spanish > english) or (accented and spanish >= 1 and spanish > english)
+
+
+_MARKED_ID = re.compile(r"web-(es)-")  # every language served besides English
+
+
+def conversation_language(conversation: str) -> str:
+    """The language a web conversation was started in: its id says so (`web-es-…`; English ids carry
+    none), so bot.web, the store and the staff's tools can all tell it without asking Rasa."""
+    marked = _MARKED_ID.match(conversation or "")
+    return marked.group(1) if marked else "en"

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.conversation.language import conversation_language
 from bot.conversation.safety import emergency_text, red_flag
 from bot.store.schema import Handoff, HandoffMessage
 
@@ -154,7 +155,7 @@ def add_visitor_message(session: Session, handoff: Handoff, text: str, now: date
     add_message(session, handoff, "visitor", text, now, red_flag=flagged)
     if not flagged:
         return None
-    emergency = emergency_text(text)
+    emergency = emergency_text(text, language=conversation_language(handoff.conversation_id))
     add_message(session, handoff, "bot", emergency, now)
     return emergency
 

@@ -26,7 +26,6 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from bot.connectors.choices import as_typed
-from bot.conversation.wording import say
 from bot.notifications.email import deliver_due_emails
 from bot.notifications.webhook_events import deliver_due_webhooks
 from bot.settings import Settings
@@ -35,7 +34,16 @@ from bot.web import api, handoff, inbox, provider_webhooks, staff
 from bot.web.body_limit import BodyLimit
 from bot.web.limits import RateLimiter
 from bot.web.proxy import Proxy
-from bot.web.replies import OUTAGE, error, widget_messages
+from bot.web.replies import (
+    choice_gone_text,
+    empty_message_text,
+    error,
+    outage_text,
+    restarted_text,
+    too_long_text,
+    too_quick_text,
+    widget_messages,
+)
 from bot.web.secret_key import secret_key
 from bot.web.security_headers import SecurityHeaders
 from bot.web.tokens import (
@@ -57,7 +65,6 @@ BODY_LIMITS = (("/chat", MAX_BODY_BYTES), ("/webhooks/", provider_webhooks.MAX_B
 DEFAULT_BODY_LIMIT = 64 * 1024
 RASA_TIMEOUT_S = 10.0
 NOTIFY_INTERVAL_S = 5
-EXPIRED = "Our earlier conversation has ended after a day without messages, so this is a new one."
 
 
 def _is_text(raw: Any) -> bool:
@@ -101,18 +108,14 @@ async def chat(request: Request) -> Response:
             or not (_is_text(payload) and _is_text(signature))
             or not payload_is_genuine(proxy.secret, conversation, payload, signature)
         ):
-            return error(
-                400, say(language, "That choice is no longer available. Please type your answer instead.")
-            )
+            return error(400, choice_gone_text(language))
         message = payload
     else:
         message = _clean_text(data.get("message"))
         if not message:
-            return error(400, say(language, "Please type a message."))
+            return error(400, empty_message_text(language))
         if len(message) > MAX_MESSAGE_LENGTH:
-            return error(
-                413, say(language, "Please keep messages under {limit} characters.", limit=MAX_MESSAGE_LENGTH)
-            )
+            return error(413, too_long_text(MAX_MESSAGE_LENGTH, language))
     if conversation is None:
         language = proxy.language_for_new(data.get("lang"), message)
         conversation, _ = new_conversation(proxy.secret, language=language)
@@ -122,7 +125,7 @@ async def chat(request: Request) -> Response:
         if not limiter.allow(key):
             return error(
                 429,
-                say(language, "You're sending messages very quickly. Please wait a moment and try again."),
+                too_quick_text(language),
                 headers={"Retry-After": str(limiter.retry_after(key))},
             )
 
@@ -130,7 +133,7 @@ async def chat(request: Request) -> Response:
         # A button chosen while staff hold the chat reaches them as its title (payloads mean nothing to them).
         title = (_clean_text(data.get("title")) or "")[:MAX_MESSAGE_LENGTH] or None
         typed = message if "payload" not in data else title
-        during_handoff = await handoff.chat_turn(request, conversation, typed)
+        during_handoff = await handoff.chat_turn(request, conversation, typed, language)
         if during_handoff is not None:
             return during_handoff
 
@@ -138,11 +141,10 @@ async def chat(request: Request) -> Response:
     if answer and (switched := await proxy.switch_language(conversation, message, answer)):
         conversation, language, answer = switched
     if answer is None:
-        outage = say(language, OUTAGE, phone=proxy.settings.practice_phone)
-        return error(503, outage, headers={"Retry-After": "5"})
+        return error(503, outage_text(proxy.settings.practice_phone, language), headers={"Retry-After": "5"})
     messages, waiting = widget_messages(proxy.secret, conversation, answer)
     if restarted:
-        messages.insert(0, {"text": say(language, EXPIRED)})
+        messages.insert(0, {"text": restarted_text(language)})
     # Re-issued with every answer: the lifetime runs from the last reply (bot/web/tokens.py).
     reply: dict[str, Any] = {
         "token": token_for(proxy.secret, conversation),
@@ -260,7 +262,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
     async def unexpected(request: Request, problem: Exception) -> Response:
         logger.error("unexpected error on %s: %s", request.url.path, describe_error(problem))
         return error(
-            503 if request.url.path.startswith("/chat") else 500, OUTAGE.format(phone=settings.practice_phone)
+            503 if request.url.path.startswith("/chat") else 500, outage_text(settings.practice_phone)
         )
 
     app = Starlette(

@@ -23,7 +23,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.conversation.wording import DEFAULT_LANGUAGE, say
+from bot.conversation.wording import say
 from bot.store.db import UnitOfWork, describe_error
 from bot.store.handoffs import (
     ACTIVE,
@@ -231,18 +231,13 @@ def _limited(proxy: Proxy, request: Request, conversation: str, language: str = 
     return None
 
 
-def visitor_language(request: Request) -> str:
-    """The language the widget's conversation is in; English until the /chat token carries it."""
-    return DEFAULT_LANGUAGE
-
-
 async def chat_events(request: Request) -> Response:
     """Long poll: staff and system messages after `after`, and the handoff's status, as soon as there
     is news (or after LONG_POLL_S without any)."""
     proxy: Proxy = request.app.state.proxy
     given = request.headers.get(TOKEN_HEADER)
     conversation = conversation_of(proxy.secret, given)
-    language = visitor_language(request)
+    language = proxy.language(conversation) if conversation else proxy.settings.languages[0]
     if conversation is None:
         return error(
             401,

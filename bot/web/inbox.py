@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.conversation.language import conversation_language
+from bot.conversation.wording import say
 from bot.store import handoffs
 from bot.store.schema import Handoff, HandoffMessage, StaffUser, utcnow
 from bot.store.staff import record_access
@@ -265,7 +267,8 @@ async def _end(request: Request, user: StaffUser, state: str, goodbye: str, acti
         if not handoffs.end(db, handoff.id, user.username, state, now):
             return _refusal(handoffs.get_handoff(db, handoff.id), user, True) or _error(409, ENDED)
         handoff = handoffs.get_handoff(db, handoff.id)
-        handoffs.add_message(db, handoff, "system", goodbye, now)
+        said = say(conversation_language(handoff.conversation_id), goodbye)  # in the visitor's language
+        handoffs.add_message(db, handoff, "system", said, now)
         _audit(db, user, action, handoff)
         return _done(handoff)
 

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 
-from bot.conversation.language import looks_spanish
+from bot.conversation.language import conversation_language, looks_spanish
 from bot.conversation.wording import normal_language
 from bot.settings import Settings
 from bot.web.limits import RateLimiter, client_network, is_trusted_proxy
-from bot.web.tokens import conversation_language, new_conversation
+from bot.web.tokens import new_conversation
 
 logger = logging.getLogger(__name__)
 

@@ -29,11 +29,12 @@ def outage_text(phone: str, language: str = "en") -> str:
     return say(language, OUTAGE, phone=phone)
 
 
+EXPIRED = "Our earlier conversation has ended after a day without messages, so this is a new one."
+
+
 def restarted_text(language: str = "en") -> str:
-    """Before the first answer of a conversation that replaced an expired one (bot.web.app.EXPIRED)."""
-    return say(
-        language, "Our earlier conversation has ended after a day without messages, so this is a new one."
-    )
+    """Before the first answer of a conversation that replaced an expired one."""
+    return say(language, EXPIRED)
 
 
 def choice_gone_text(language: str = "en") -> str:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 import time
+
+from bot.conversation.language import conversation_language
 
 TOKEN_HEADER = "X-Conversation-Token"  # the widget sends it: a cookie is blocked when embedded elsewhere
 _ID_BYTES = 18
 MAX_TOKEN_LENGTH = 200
-_LANGUAGE_MARK = re.compile(r"(es)-")  # every language served besides English
 # A conversation token lasts a day after the last reply: /chat re-issues it with every answer, so a
 # visitor mid-booking is never cut off, and one who comes back later starts a new conversation.
 TOKEN_LIFETIME_S = 24 * 3600
@@ -41,16 +41,10 @@ def new_conversation(secret: str, now: float | None = None, language: str = "en"
     (`web-es-…`), so the conversation stays with its language's model and every process can tell it."""
     while True:
         random = secrets.token_urlsafe(_ID_BYTES)
-        if language != "en" or not _LANGUAGE_MARK.match(random):
+        if language != "en" or conversation_language("web-" + random) == "en":
             break
     conversation = "web-" + (f"{language}-" if language != "en" else "") + random
     return conversation, token_for(secret, conversation, now)
-
-
-def conversation_language(conversation: str) -> str:
-    """The language a web conversation was started in (English ids carry none)."""
-    marked = _LANGUAGE_MARK.match(conversation.removeprefix("web-"))
-    return marked.group(1) if conversation.startswith("web-") and marked else "en"
 
 
 def _genuine(secret: str, token: str | None) -> tuple[str, int] | None:

@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 from bot.settings import get_settings
 from bot.store.migrate import upgrade
-from bot.web.app import EXPIRED, create_app
+from bot.web.app import create_app
+from bot.web.replies import EXPIRED
 from bot.web.secret_key import secret_key
 from bot.web.tokens import TOKEN_LIFETIME_S, conversation_of, new_conversation
 from tests.web.test_proxy import FakeRasa, say
