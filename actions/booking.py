@@ -14,6 +14,7 @@ from actions.context import (
     DETAIL_SLOTS,
     FORM_SLOTS,
     idempotency_key,
+    language_of,
     latest_intent,
     latest_text,
     practice_now,
@@ -217,6 +218,7 @@ class ActionSubmitRequest(Action):
             idempotency_key=idempotency_key(tracker),
             transcript=transcript(tracker),
             created_at=datetime.now(timezone.utc),
+            language=language_of(tracker),
         )
         try:
             submitted = await submit(unit_of_work(), config, new)
