@@ -309,7 +309,7 @@ async def request_page(request: Request, session: StaffSession, user: StaffUser)
             "r": found,
             "patient": for_staff(found.patient_name, found.patient_relation, found.full_name),
             "phone": phone_with_extension(found.phone, found.phone_extension),
-            "language": LANGUAGE_NAMES.get(found.language, found.language),
+            "language_name": LANGUAGE_NAMES.get(found.language, found.language),
             "history": status_history(db, found),
             "views": access_events(db, found),
             "moves": [m for m in STAFF_MOVES if m in ALLOWED_MOVES[found.status]],
