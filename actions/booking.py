@@ -258,6 +258,7 @@ class ActionSubmitRequest(Action):
             idempotency_key=idempotency_key(tracker),
             transcript=transcript(tracker),
             created_at=datetime.now(timezone.utc),
+            language=language_of(tracker),
         )
         try:
             submitted = await submit(unit_of_work(), config, new)

@@ -53,6 +53,7 @@ def request_data(request: AppointmentRequest) -> dict[str, Any]:
         "message": request.message,
         "consent_at": iso(request.consent_at),
         "channel": request.channel,
+        "language": request.language,
         "created_at": iso(request.created_at),
         "updated_at": iso(request.updated_at),
     }

@@ -44,7 +44,7 @@ from bot.store.requests import (
     search_requests,
     status_history,
 )
-from bot.store.schema import STATUSES
+from bot.store.schema import REQUEST_LANGUAGES, STATUSES
 from bot.store.spool import Spool
 from bot.store.staff import create_api_key, create_user, disable_user, record_access, revoke_api_key
 
@@ -113,7 +113,13 @@ def cmd_api_key_revoke(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, s
 
 
 def _filter(args: argparse.Namespace) -> RequestFilter:
-    return RequestFilter(status=args.status, date_from=args.date_from, date_to=args.date_to, text=args.search)
+    return RequestFilter(
+        status=args.status,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        text=args.search,
+        language=args.language,
+    )
 
 
 def cmd_list(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> None:
@@ -129,10 +135,11 @@ def cmd_list(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Text
                 r.preferred_date.isoformat() if r.preferred_date else "",
                 r.preferred_time or "",
                 r.created_at.strftime("%Y-%m-%d %H:%M"),
+                r.language,
             ]
             for r in rows
         ]
-    headers = ["REFERENCE", "STATUS", "KIND", "NAME", "CONTACT", "DATE", "TIME", "CREATED (UTC)"]
+    headers = ["REFERENCE", "STATUS", "KIND", "NAME", "CONTACT", "DATE", "TIME", "CREATED (UTC)", "LANGUAGE"]
     out.write(table(lines, headers) + f"\n{len(lines)} of {total} request(s)\n")
 
 
@@ -147,6 +154,7 @@ def cmd_show(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Text
             ("Patient", patient_label(r.patient_name, r.patient_relation) or "-"),
             ("Phone", phone_with_extension(r.phone, r.phone_extension) or "-"),
             ("E-mail", r.email or "-"),
+            ("Language", r.language),
             ("Preferred date", r.preferred_date.isoformat() if r.preferred_date else "-"),
             ("Time of day", r.preferred_time or "-"),
             ("Reason", r.reason or "-"),
@@ -263,6 +271,7 @@ def parser() -> argparse.ArgumentParser:
 
     def filters(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--status", choices=STATUSES)
+        sub.add_argument("--language", choices=REQUEST_LANGUAGES, help="the conversation's language")
         sub.add_argument("--from", dest="date_from", type=_day, help="preferred date from (YYYY-MM-DD)")
         sub.add_argument("--to", dest="date_to", type=_day, help="preferred date to (YYYY-MM-DD)")
         sub.add_argument("--search", help="name, phone, e-mail or reference contains")

@@ -25,6 +25,7 @@ COLUMNS = (
     "channel",
     "created_at",
     "staff_note",
+    "language",  # last, so spreadsheets built on the earlier columns keep working
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.store.codes import new_code
 from bot.store.schema import (
     KINDS,
+    REQUEST_LANGUAGES,
     STATUSES,
     AccessEvent,
     AppointmentRequest,
@@ -71,11 +72,14 @@ class NewRequest:
     reason_text: str | None = None  # the visitor's words, when they say more than `reason`
     patient_name: str | None = None
     patient_relation: str | None = None
+    language: str = "en"  # the conversation's; older spool files have none and were English
 
     def problems(self) -> list[str]:
         found = []
         if self.kind not in KINDS:
             found.append(f"unknown kind '{self.kind}'")
+        if problem := language_problem(self.language):
+            found.append(problem)
         if not self.full_name.strip():
             found.append("a name is required")
         if not (self.phone or self.email):
@@ -83,6 +87,13 @@ class NewRequest:
         if self.kind == "callback" and not self.phone:
             found.append("a callback needs a phone number")
         return found
+
+
+def language_problem(language: str | None) -> str | None:
+    """Why `language` cannot be a request's language, or None: only the assistant's own languages."""
+    if language in REQUEST_LANGUAGES:
+        return None
+    return f"unknown language '{language}' (one of {', '.join(REQUEST_LANGUAGES)})"
 
 
 def find_by_key(session: Session, key: str) -> AppointmentRequest | None:
@@ -133,6 +144,7 @@ def create_request(
             conversation_id=new.conversation_id,
             idempotency_key=new.idempotency_key,
             transcript=new.transcript,
+            language=new.language,
             status="new",
             created_at=created_at,
             updated_at=created_at,
@@ -215,11 +227,14 @@ class RequestFilter:
     date_from: date | None = None
     date_to: date | None = None
     text: str | None = None
+    language: str | None = None
 
     def problems(self) -> list[str]:
         found = []
         if self.status and self.status not in STATUSES:
             found.append(f"unknown status '{self.status}' (one of {', '.join(STATUSES)})")
+        if self.language and (problem := language_problem(self.language)):
+            found.append(problem)
         if self.date_from and self.date_to and self.date_from > self.date_to:
             found.append("the start date is after the end date")
         return found
@@ -228,6 +243,8 @@ class RequestFilter:
 def _filtered(query, wanted: RequestFilter):
     if wanted.status:
         query = query.where(AppointmentRequest.status == wanted.status)
+    if wanted.language:
+        query = query.where(AppointmentRequest.language == wanted.language)
     if wanted.date_from:
         query = query.where(AppointmentRequest.preferred_date >= wanted.date_from)
     if wanted.date_to:

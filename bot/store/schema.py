@@ -19,10 +19,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.conversation.wording import DEFAULT_LANGUAGE, LANGUAGES
+
 Base = declarative_base()
 
 KINDS = ("appointment", "callback")
 STATUSES = ("new", "contacted", "scheduled", "declined", "cancelled")
+REQUEST_LANGUAGES = LANGUAGES  # the conversation's language, so staff call back in it
 
 
 def utcnow() -> datetime:
@@ -70,6 +73,8 @@ class AppointmentRequest(Base):
     conversation_id = Column(String(255))
     idempotency_key = Column(String(400), unique=True)
     transcript = Column(JSON)
+    # The conversation's language: staff call back in it. Rows from before it existed are "en".
+    language = Column(String(2), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
     status = Column(String(16), nullable=False, default="new")
     staff_note = Column(Text)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from bot.notifications.webhook_events import request_data
 from bot.store.requests import RequestFilter, get_request, search_requests
-from bot.store.schema import STATUSES
+from bot.store.schema import REQUEST_LANGUAGES, STATUSES
 from bot.store.staff import api_key_name, record_access
 
 MAX_PER_PAGE = 100
@@ -57,6 +57,7 @@ async def list_requests(request: Request) -> Response:
             status=params.get("status") or None,
             date_from=_day(params.get("from"), "from"),
             date_to=_day(params.get("to"), "to"),
+            language=params.get("language") or None,
         )
         page = int(params.get("page", "1"))
         per_page = int(params.get("per_page", "50"))
@@ -117,6 +118,11 @@ REQUEST_SCHEMA: dict[str, Any] = {
         "message": {"type": "string", "nullable": True},
         "consent_at": {"type": "string", "format": "date-time", "nullable": True},
         "channel": {"type": "string", "nullable": True},
+        "language": {
+            "type": "string",
+            "enum": list(REQUEST_LANGUAGES),
+            "description": "the conversation's language (ISO 639-1): the practice calls back in it",
+        },
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
     },
@@ -154,6 +160,11 @@ def openapi_document() -> dict[str, Any]:
                             "name": "status",
                             "in": "query",
                             "schema": {"type": "string", "enum": list(STATUSES)},
+                        },
+                        {
+                            "name": "language",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": list(REQUEST_LANGUAGES)},
                         },
                         {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
                         {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},

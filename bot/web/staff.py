@@ -36,7 +36,7 @@ from bot.store.requests import (
     search_requests,
     status_history,
 )
-from bot.store.schema import STATUSES, StaffUser
+from bot.store.schema import REQUEST_LANGUAGES, STATUSES, StaffUser
 from bot.store.staff import (
     access_events,
     clear_login_failures,
@@ -62,6 +62,8 @@ from bot.web.sessions import (
 LOGIN_NONCE = "prl_login"
 PER_PAGE = 25
 STAFF_MOVES = ("contacted", "scheduled", "declined")
+# Staff read the language by name; the code ("es") is what filters, the API and exports use.
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 def site_secret(request: Request) -> str:
@@ -217,6 +219,7 @@ def _filter_from(request: Request) -> tuple[RequestFilter, list[str]]:
         date_from=day("from"),
         date_to=day("to"),
         text=(params.get("q", "").strip()[:100] or None),
+        language=params.get("language", "").strip()[:20] or None,
     )
     problems += wanted.problems()
     return wanted, problems
@@ -254,6 +257,7 @@ async def request_list(request: Request, session: StaffSession, user: StaffUser)
                     "reason_text": r.reason_text or "",
                     "status": r.status,
                     "kind": r.kind,
+                    "language": LANGUAGE_NAMES.get(r.language, r.language),
                     "age": _age(r.created_at),
                 }
                 for r in found
@@ -266,6 +270,7 @@ async def request_list(request: Request, session: StaffSession, user: StaffUser)
         "rows": rows,
         "total": total,
         "statuses": STATUSES,
+        "languages": {code: LANGUAGE_NAMES.get(code, code) for code in REQUEST_LANGUAGES},
         "filters": dict(request.query_params),
         "problems": problems,
         "page": page_number,
@@ -304,6 +309,7 @@ async def request_page(request: Request, session: StaffSession, user: StaffUser)
             "r": found,
             "patient": for_staff(found.patient_name, found.patient_relation, found.full_name),
             "phone": phone_with_extension(found.phone, found.phone_extension),
+            "language_name": LANGUAGE_NAMES.get(found.language, found.language),
             "history": status_history(db, found),
             "views": access_events(db, found),
             "moves": [m for m in STAFF_MOVES if m in ALLOWED_MOVES[found.status]],

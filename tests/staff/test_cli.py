@@ -133,6 +133,7 @@ def test_list_and_show_read_well(uow: UnitOfWork) -> None:
         "TIME",
         "CREATED",
         "(UTC)",
+        "LANGUAGE",
     ]
     assert out.index("Sam Lee") < out.index("Jane Smith")  # newest first
     assert "2 of 2 request(s)" in out

@@ -127,6 +127,35 @@ def test_0007_keeps_the_requests_of_a_0006_database(empty_url: str, engine: Engi
         ]
 
 
+def test_0009_gives_the_requests_of_a_0008_database_english(empty_url: str, engine: Engine) -> None:
+    """Every request stored before 0009 came from the English-only assistant."""
+    upgrade(empty_url, "0008")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO appointment_requests (reference, kind, full_name, phone, status, created_at, "
+                "updated_at) VALUES ('PRL-AAAAAA', 'appointment', 'Ada Lovelace', '+16465550123', 'new', "
+                ":at, :at)"
+            ),
+            {"at": "2031-05-01 14:30:05+00:00"},
+        )
+    upgrade(empty_url)
+    assert revision(engine) == HEAD
+    language = next(c for c in inspect(engine).get_columns("appointment_requests") if c["name"] == "language")
+    assert language["nullable"] is False
+    with UnitOfWork(engine)() as session:
+        assert session.execute(select(AppointmentRequest.language)).scalar_one() == "en"
+        create_request(session, NewRequest(full_name="Ana López", phone="+16465550124", language="es"))
+    downgrade(empty_url, "0008")
+    assert "language" not in {c["name"] for c in inspect(engine).get_columns("appointment_requests")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM appointment_requests")).scalar_one() == 2
+    upgrade(empty_url)  # back up again: the rows read "en", the Spanish one included (it was dropped)
+    with engine.connect() as connection:
+        languages = connection.execute(text("SELECT DISTINCT language FROM appointment_requests")).scalars()
+        assert languages.all() == ["en"]
+
+
 def test_migrations_match_the_models(empty_url: str, engine: Engine) -> None:
     upgrade(empty_url)
     with engine.connect() as connection:
