@@ -194,6 +194,10 @@ class ActionSpanishNotice(Action):
         if language_of(tracker) == "es":
             greet(dispatcher, "es")
             return []
+        if tracker.sender_id.startswith("web-"):
+            # bot.web moves the widget's visitor to the Spanish model (when it is served) and answers
+            # from there; the notice below is what is left where it is not.
+            dispatcher.utter_message(json_message={"switch_language": "es"})
         current = settings()
         dispatcher.utter_message(
             text=spanish_notice_text(current.practice_name, current.practice_phone),

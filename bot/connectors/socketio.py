@@ -92,7 +92,7 @@ class PersistentSocketIOInput(SocketIOInput):
         async def stop_delivery(_server: Sanic, _loop: Any) -> None:
             desk.stop()
 
-        async def say(sid: str, text: str) -> None:
+        async def send_text(sid: str, text: str) -> None:
             await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
 
         async def session_request(sid: str, data: Any) -> None:
@@ -108,17 +108,17 @@ class PersistentSocketIOInput(SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             text = data.get("message") if isinstance(data, dict) else None
             if sid not in sessions:
-                await say(sid, "Please start a session first (session_request).")
+                await send_text(sid, "Please start a session first (session_request).")
                 return
             sender, room = sessions[sid]
             if not isinstance(text, str) or not text.strip():
-                await say(sid, "Please type a message.")
+                await send_text(sid, "Please type a message.")
                 return
             if len(text) > MAX_MESSAGE_LENGTH:
-                await say(sid, f"Please keep messages under {MAX_MESSAGE_LENGTH} characters.")
+                await send_text(sid, f"Please keep messages under {MAX_MESSAGE_LENGTH} characters.")
                 return
             if not (per_connection.allow(sid) and per_conversation.allow(sender)):
-                await say(sid, "You're sending messages very quickly. Please wait a minute and try again.")
+                await send_text(sid, "You're sending messages very quickly. Please wait a minute and try again.")
                 return
             text = await self._as_sent(app.get("server"), sender, text)
             if await desk.held(sender, text, to_conversation):

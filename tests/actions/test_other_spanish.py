@@ -242,3 +242,16 @@ def test_every_text_kept_in_a_constant_has_its_spanish() -> None:
         *(b["title"] for b in buttons),
     ]
     assert [text for text in english if text not in catalog("es")] == []
+
+
+async def test_a_widget_visitor_writing_spanish_is_moved_to_the_spanish_model(domain: dict) -> None:
+    """bot.web acts on `switch_language`; other channels never get it (their connectors would send it)."""
+    web, _ = await run(
+        ActionSpanishNotice(), make_tracker(text="hola, hablo español", sender="web-abc"), domain
+    )
+    assert web.messages[0]["custom"] == {"switch_language": "es"}
+    assert texts(web)[-1] == spanish_notice_text("Test Spine Clinic", PHONE)  # if Spanish is not served
+    telegram, _ = await run(
+        ActionSpanishNotice(), make_tracker(text="hola, hablo español", sender="telegram:1"), domain
+    )
+    assert all(not m.get("custom") for m in telegram.messages)

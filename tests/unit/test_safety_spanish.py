@@ -8,9 +8,9 @@ import pytest
 from bot.conversation.safety import EMERGENCY_TEXT, EMERGENCY_TEXT_ES, emergency_text, red_flag
 from bot.conversation.wording import catalog
 from bot.web import replies
-from bot.web.app import EXPIRED
 from bot.web.handoff import BUTTON_DURING_HOLD, Status, status_text
 from bot.web.inbox import CLOSED, RETURNED
+from bot.web.replies import EXPIRED
 
 PHONE = "(555) 010-0101"
 

@@ -163,7 +163,8 @@ def test_clients_are_rate_limited_across_conversations(client: TestClient) -> No
 def test_health_and_readiness(client: TestClient, rasa: FakeRasa) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"rasa": "ok", "database": "ok"}
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"rasa": "ok", "rasa_es": "ok", "database": "ok"}
     rasa.answer = httpx.ConnectError("refused")
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503 and not_ready.json()["checks"]["rasa"].startswith("unreachable")
