@@ -152,22 +152,28 @@ def pinned_languages(
 
 
 async def conversation_language(
-    request: Request, settings: Settings, channel: str, fields: list[tuple[str, str]] | None, body: bytes
+    request: Request, channel: str, fields: list[tuple[str, str]] | None, body: bytes, store_up: bool
 ) -> str | None:
     """The language whose Rasa servers take this delivery; None for the default's (also when only one
-    language is served). With the database away, the first sender's text itself decides."""
+    language is served). With the database away (`store_up` False when the replay check found it so,
+    not to wait for it twice), the first sender's text itself decides."""
+    settings: Settings = request.app.state.proxy.settings
     messages = channel_messages(channel, fields, body) if request.method == "POST" else []
     if "es" not in settings.languages or not messages:
         return None
-    now = datetime.now(timezone.utc)
-    try:
-        language = await asyncio.to_thread(
-            pinned_languages, request.app.state.uow, settings, channel, messages, now
-        )
-    except Exception as error:  # the database is away: the patient's message still goes on
-        logger.warning("could not pin a %s conversation's language: %s", channel, describe_error(error))
-        first = [m.text for m in messages if m.sender == messages[0].sender and m.text is not None]
-        language = guessed_language(settings, first[0]) if first else None
+    language = None
+    if store_up:
+        now = datetime.now(timezone.utc)
+        try:
+            language = await asyncio.to_thread(
+                pinned_languages, request.app.state.uow, settings, channel, messages, now
+            )
+        except Exception as error:  # the database is away: the patient's message still goes on
+            logger.warning("could not pin a %s conversation's language: %s", channel, describe_error(error))
+            store_up = False
+    if not store_up:
+        typed = [m.text for m in messages if m.sender == messages[0].sender and m.text is not None]
+        language = guessed_language(settings, typed[0]) if typed else None
     if language is None:
         return None
     return language if language in settings.languages else settings.languages[0]  # no longer served
@@ -212,6 +218,7 @@ async def channel_webhook(request: Request) -> Response:
     if len(body) > MAX_BODY_BYTES:
         return JSONResponse({"error": "Request too large."}, status_code=413)
     fields = form_fields(request, body)
+    store_up = True
     if request.method == "GET":
         if channel != "facebook":  # only Meta's subscription handshake uses GET
             return JSONResponse({"error": "Use POST."}, status_code=405)
@@ -228,12 +235,12 @@ async def channel_webhook(request: Request) -> Response:
             )
         except Exception as error:  # the database is away: answer the patient rather than drop them
             logger.warning("could not check %s delivery ids for replays: %s", channel, describe_error(error))
-            replayed = False
+            replayed = store_up = False
         if replayed:
             logger.info("dropped a replayed %s delivery", channel)
             return Response("", status_code=200, media_type="text/plain")  # the provider stops retrying
     headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
-    language = await conversation_language(request, settings, channel, fields, body)
+    language = await conversation_language(request, channel, fields, body, store_up)
     answer = await proxy.ask_rasa(
         uuid.uuid4().hex,  # any server: the lock store keeps a conversation's turns in order
         request.method,

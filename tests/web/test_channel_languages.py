@@ -171,6 +171,18 @@ def test_a_database_outage_still_forwards_by_the_message_itself(servers: Servers
     assert servers.hosts == [SPANISH, ENGLISH, ENGLISH]
 
 
+def test_a_failing_pin_still_forwards(
+    client: TestClient, servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise OperationalError("SELECT language", {}, TimeoutError("statement timeout"))
+
+    monkeypatch.setattr("bot.web.provider_webhooks.pinned_language", broken)
+    assert telegram(client, 507, "hola, quiero una cita") == 200
+    assert telegram(client, 507, "ok") == 200
+    assert servers.hosts == [SPANISH, ENGLISH]
+
+
 def test_a_batch_goes_by_its_first_sender_and_pins_every_sender(client: TestClient, servers: Servers) -> None:
     assert facebook(client, ("fb-1", "hola, quiero una cita"), ("fb-2", "hello there")) == 200
     assert facebook(client, ("fb-2", "quiero una cita, por favor"), ("fb-1", "yes")) == 200
