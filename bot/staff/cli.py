@@ -31,6 +31,7 @@ from bot.request_service import change_status
 from bot.settings import SettingsError, get_settings
 from bot.staff.export import write_csv
 from bot.staff.passwords import hash_password, password_problem
+from bot.store.channel_languages import purge_channel_languages
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
 from bot.store.requests import (
@@ -224,6 +225,7 @@ def cmd_purge(uow: UnitOfWork, args: argparse.Namespace, out: TextIO, stdin: Tex
         try:
             with uow() as session:
                 purge_older_than(session, cutoff)
+                purge_channel_languages(session, cutoff)
             if uow.engine.dialect.name == "sqlite":
                 compact_sqlite(uow.engine)
         except SQLAlchemyError as error:

@@ -225,6 +225,20 @@ class ProviderDelivery(Base):
     __table_args__ = (Index("ix_provider_deliveries_received", "received_at"),)
 
 
+class ChannelLanguage(Base):
+    """The language a messaging-channel conversation started in (Spanish when its first text clearly
+    was), so its later messages, whatever they say, reach the same language's Rasa servers."""
+
+    __tablename__ = "channel_languages"
+
+    channel = Column(String(16), primary_key=True)
+    sender = Column(String(128), primary_key=True)  # the provider's id of the person (or its hash)
+    language = Column(String(8), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_channel_languages_created", "created_at"),)
+
+
 HANDOFF_STATES = ("waiting", "held", "returned", "closed", "expired")  # the first two are active
 
 

@@ -8,6 +8,9 @@ provider's headers to the same route on a Rasa server byte for byte, and hands R
 the provider. It changes nothing: Rasa's Slack and Facebook connectors check the provider's signature
 over the provider's bytes again, and the project's connectors (bot.connectors) see to it that typed
 text never reaches Rasa as an `/intent` command.
+
+When Spanish is served, a conversation goes to the Rasa servers of the language its first typed text
+was in (pinned in the store by provider and sender), and stays there whatever it writes later.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.conversation.language import looks_spanish
 from bot.settings import Settings
+from bot.store.channel_languages import pin_language, pinned_language
 from bot.store.db import UnitOfWork, describe_error
 from bot.store.deliveries import first_delivery, prune_deliveries
+from bot.web.channel_language import ChannelMessage, channel_messages
 from bot.web.signatures import (
     facebook_is_genuine,
     slack_is_genuine,
@@ -121,6 +127,58 @@ def is_replay(uow: UnitOfWork, state: object, channel: str, ids: list[str]) -> b
     return not any(new)
 
 
+def guessed_language(settings: Settings, text: str | None) -> str:
+    """Spanish when the text clearly is (and Spanish is served), else the default language."""
+    spanish = "es" in settings.languages and text is not None and looks_spanish(text)
+    return "es" if spanish else settings.languages[0]
+
+
+def pinned_languages(
+    uow: UnitOfWork, settings: Settings, channel: str, messages: list[ChannelMessage], now: datetime
+) -> str | None:
+    """Pin each sender's conversation at its first text (a button pins nothing); the first sender's
+    language, None when it has neither a pin nor text yet (a batch goes where its first sender's does)."""
+    languages: dict[str, str | None] = {}
+    with uow() as session:
+        for message in messages:
+            if languages.get(message.sender):
+                continue
+            language = pinned_language(session, channel, message.sender)
+            if language is None and message.text is not None:
+                guess = guessed_language(settings, message.text)
+                language = pin_language(session, channel, message.sender, guess, now)
+            languages[message.sender] = language
+    return languages[messages[0].sender]
+
+
+async def conversation_language(
+    request: Request, channel: str, fields: list[tuple[str, str]] | None, body: bytes, store_up: bool
+) -> str | None:
+    """The language whose Rasa servers take this delivery; None for the default's (also when only one
+    language is served). With the database away (`store_up` False when the replay check found it so,
+    not to wait for it twice), the first sender's text itself decides."""
+    settings: Settings = request.app.state.proxy.settings
+    messages = channel_messages(channel, fields, body) if request.method == "POST" else []
+    if "es" not in settings.languages or not messages:
+        return None
+    language = None
+    if store_up:
+        now = datetime.now(timezone.utc)
+        try:
+            language = await asyncio.to_thread(
+                pinned_languages, request.app.state.uow, settings, channel, messages, now
+            )
+        except Exception as error:  # the database is away: the patient's message still goes on
+            logger.warning("could not pin a %s conversation's language: %s", channel, describe_error(error))
+            store_up = False
+    if not store_up:
+        typed = [m.text for m in messages if m.sender == messages[0].sender and m.text is not None]
+        language = guessed_language(settings, typed[0]) if typed else None
+    if language is None:
+        return None
+    return language if language in settings.languages else settings.languages[0]  # no longer served
+
+
 def is_genuine(settings: Settings, channel: str, request: Request, body: bytes) -> bool:
     channels, headers = settings.channels, request.headers
     if channel == "slack" and channels.slack:
@@ -160,6 +218,7 @@ async def channel_webhook(request: Request) -> Response:
     if len(body) > MAX_BODY_BYTES:
         return JSONResponse({"error": "Request too large."}, status_code=413)
     fields = form_fields(request, body)
+    store_up = True
     if request.method == "GET":
         if channel != "facebook":  # only Meta's subscription handshake uses GET
             return JSONResponse({"error": "Use POST."}, status_code=405)
@@ -176,11 +235,12 @@ async def channel_webhook(request: Request) -> Response:
             )
         except Exception as error:  # the database is away: answer the patient rather than drop them
             logger.warning("could not check %s delivery ids for replays: %s", channel, describe_error(error))
-            replayed = False
+            replayed = store_up = False
         if replayed:
             logger.info("dropped a replayed %s delivery", channel)
             return Response("", status_code=200, media_type="text/plain")  # the provider stops retrying
     headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
+    language = await conversation_language(request, channel, fields, body, store_up)
     answer = await proxy.ask_rasa(
         uuid.uuid4().hex,  # any server: the lock store keeps a conversation's turns in order
         request.method,
@@ -189,6 +249,7 @@ async def channel_webhook(request: Request) -> Response:
         content=body,
         headers=headers,
         timeout=FORWARD_TIMEOUT_S,
+        language=language,
     )
     if answer is None:
         return JSONResponse({"error": "The assistant is not available; please retry."}, status_code=503)

@@ -33,21 +33,27 @@ class Proxy:
     events_per_conversation: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window_s=60))
     events_per_client: RateLimiter = field(default_factory=lambda: RateLimiter(limit=300, window_s=60))
 
-    def rasa_order(self, conversation: str) -> list[str]:
-        """Every Rasa server of the conversation's language, starting with its own (sticky, so turns stay
-        in order). A language no longer served (LANGUAGES changed) goes to the default's."""
-        urls = list(self.settings.rasa_urls_for(self.language(conversation)))
+    def rasa_order(self, conversation: str, language: str | None = None) -> list[str]:
+        """Every Rasa server of the conversation's language (or of `language`, when given), starting with
+        its own (sticky, so turns stay in order). A language no longer served goes to the default's."""
+        urls = list(self.settings.rasa_urls_for(language or self.language(conversation)))
         start = int(hashlib.sha256(conversation.encode()).hexdigest(), 16) % len(urls)
         return urls[start:] + urls[:start]
 
     async def ask_rasa(
-        self, key: str, method: str, path: str, retry_statuses: tuple[int, ...] = (), **request: Any
+        self,
+        key: str,
+        method: str,
+        path: str,
+        retry_statuses: tuple[int, ...] = (),
+        language: str | None = None,
+        **request: Any,
     ) -> httpx.Response | None:
         """The answer of the first Rasa server (this key's own first) that takes the request; None when
         none does, or when one fails after taking it: it may still handle the message, and another
         server would handle it twice. `retry_statuses` are answers that mean "not delivered"."""
         assert self.client is not None
-        for base in self.rasa_order(key):
+        for base in self.rasa_order(key, language):
             try:
                 response = await self.client.request(method, f"{base}{path}", **request)
             except httpx.ConnectError as error:

@@ -17,6 +17,7 @@ from bot.bench.servers import free_port
 from bot.settings import ROOT, get_settings
 from bot.staff.cli import main
 from bot.staff.passwords import verify_password
+from bot.store.channel_languages import pin_language
 from bot.store.db import UnitOfWork, make_engine
 from bot.store.migrate import upgrade
 from bot.store.outbox import enqueue
@@ -24,6 +25,7 @@ from bot.store.requests import NewRequest, create_request, get_request, status_h
 from bot.store.schema import (
     AccessEvent,
     AppointmentRequest,
+    ChannelLanguage,
     LoginFailure,
     OutboxMessage,
     StaffUser,
@@ -225,6 +227,8 @@ def test_purge_removes_old_requests_with_everything_that_holds_patient_data(uow:
         # A password typed into the name field, and a failed login from today that must stay.
         session.add(LoginFailure(username="Hunter2-typed-as-name", client="203.0.113.9", created_at=long_ago))
         session.add(LoginFailure(username="today", client="203.0.113.9"))
+        pin_language(session, "twilio", "+12125550100", "es", long_ago)  # a phone number, personal data
+        pin_language(session, "twilio", "+12125550101", "es", datetime.now(timezone.utc))
     tracker = create_engine(get_settings().tracker_database_url)
     with tracker.begin() as connection:
         connection.execute(
@@ -257,6 +261,7 @@ def test_purge_removes_old_requests_with_everything_that_holds_patient_data(uow:
         assert session.execute(select(AccessEvent.action)).scalars().all() == ["purge"]
         assert session.execute(select(func.count()).select_from(AppointmentRequest)).scalar_one() == 1
         assert session.execute(select(LoginFailure.username)).scalars().all() == ["today"]
+        assert session.execute(select(ChannelLanguage.sender)).scalars().all() == ["+12125550101"]
     with tracker.connect() as connection:
         assert connection.execute(text("SELECT sender_id FROM events")).scalars().all() == ["conv-new"]
     tracker.dispose()
