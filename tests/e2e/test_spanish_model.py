@@ -57,7 +57,7 @@ def chat(stack: Stack, body: dict[str, Any], token: str | None = None) -> dict[s
 def test_the_article_answers_come_in_spanish(stack: Stack, sender: str) -> None:
     what = hablar(stack, sender, "¿qué es la proloterapia?")
     assert "proloterapia" in what.lower() and "inyecci" in what.lower() and en_español(what)
-    conditions = hablar(stack, sender, "¿sirve para la ciática?")
+    conditions = hablar(stack, sender, "¿la proloterapia ayuda con la ciática?")
     assert "ciática" in conditions.lower() and en_español(conditions)
 
 
