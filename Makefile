@@ -19,7 +19,7 @@ FIND_PYTHON310 = $(shell \
 help:
 	@echo "make run    - install if needed, migrate, train if data changed, start action server + Rasa"
 	@echo "make test   - the whole test suite (unit, store on SQLite and PostgreSQL, actions, Rasa, end-to-end)"
-	@echo "make train  - train the Rasa model"
+	@echo "make train  - train the Rasa models (one per language in LANGUAGES)"
 	@echo "make shell  - talk to the bot in the terminal (rasa shell, settings exported)"
 	@echo "make eval   - NLU evaluation on the held-out set + 5-fold cross-validation -> results/REPORT.md"
 	@echo "make bench  - latency, throughput, memory, start-up vs the stock rasa init bot -> results/BENCH.md"
