@@ -118,7 +118,9 @@ class PersistentSocketIOInput(SocketIOInput):
                 await send_text(sid, f"Please keep messages under {MAX_MESSAGE_LENGTH} characters.")
                 return
             if not (per_connection.allow(sid) and per_conversation.allow(sender)):
-                await send_text(sid, "You're sending messages very quickly. Please wait a minute and try again.")
+                await send_text(
+                    sid, "You're sending messages very quickly. Please wait a minute and try again."
+                )
                 return
             text = await self._as_sent(app.get("server"), sender, text)
             if await desk.held(sender, text, to_conversation):
