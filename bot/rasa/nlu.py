@@ -5,6 +5,7 @@ emergency or a Spanish message, and they see every message on every channel, for
 RedFlagDetector runs last: an emergency is an emergency first, whatever language or request.
 Each reads the language of its model from its `language` entry in config.yml (default "en"; the
 Spanish model's data/es/config.yml says `language: es`) and reads messages in that language.
+FoldingTokenizer, the Spanish model's tokenizer, folds case and accents for the featurizers.
 """
 
 from __future__ import annotations
