@@ -5,10 +5,12 @@ emergency or a Spanish message, and they see every message on every channel, for
 RedFlagDetector runs last: an emergency is an emergency first, whatever language or request.
 Each reads the language of its model from its `language` entry in config.yml (default "en"; the
 Spanish model's data/es/config.yml says `language: es`) and reads messages in that language.
+FoldingTokenizer, the Spanish model's tokenizer, folds case and accents for the featurizers.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -16,6 +18,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -39,6 +43,31 @@ _QUESTION_INTENTS = {"faq", "unknown", "nlu_fallback", "out_of_scope", "greet", 
 _ANSWER_INTENTS = {"faq", "unknown"}
 # A part the topic words miss counts as a question of a topic only above this probability.
 PART_CONFIDENCE = 0.7
+
+
+def folded(word: str, keep_enye: bool = True) -> str:
+    """Lower case without accents ("Médico" -> "medico"), so a visitor who skips accents types the
+    same word; with `keep_enye`, ñ stays ("año" is not "ano")."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) or (keep_enye and c == "\u0303"))
+    return unicodedata.normalize("NFC", kept) if keep_enye else kept
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class FoldingTokenizer(WhitespaceTokenizer):
+    """WhitespaceTokenizer whose lemmas are folded (see `folded`): the CountVectorsFeaturizers read
+    lemmas, so "cuanto" and "Cuánto" become one feature; token texts, hence entities, are untouched."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**WhitespaceTokenizer.get_default_config(), "keep_enye": True}
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        tokens = super().tokenize(message, attribute)
+        keep_enye = bool(self._config.get("keep_enye", True))
+        for token in tokens:
+            token.lemma = folded(token.text, keep_enye) or token.text
+        return tokens
 
 
 class _RuleClassifier(GraphComponent, IntentClassifier):
