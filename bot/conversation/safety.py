@@ -32,6 +32,16 @@ _NEGATIONS = {
 }
 
 _CONCEPTS: dict[str, tuple[str, ...]] = {
+    # Not a spine red flag, but an emergency any assistant of a practice must answer with 911.
+    "chest_or_breath": (
+        r"chest (?:pain|pains|hurts?|pressure|tightness)",
+        r"(?:pain|pressure|tightness)(?: \w+){0,3} in (?:my|the) chest",
+        r"pains? in (?:my|the) chest",
+        r"my chest (?:hurts|is tight|feels tight)",
+        r"(?:can'?t|cannot|can not) (?:breathe|catch my breath)",
+        r"(?:trouble|difficulty|struggling) breathing",
+        r"short(?:ness)? of breath",
+    ),
     "continence": (
         r"bladder",
         r"bowels?",
@@ -145,6 +155,16 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
 
 # The same concepts in Spanish, written without accents (the text is matched with its accents removed).
 _CONCEPTS_ES: dict[str, tuple[str, ...]] = {
+    "chest_or_breath": (
+        r"dolor(?: \w+){0,3} (?:en el|del|de) pecho",
+        r"me duele (?:el|mucho el) pecho",
+        r"(?:presion|opresion) en el pecho",
+        r"no puedo respirar",
+        r"me falta (?:el aire|la respiracion)",
+        r"falta de aire",
+        r"(?:dificultad|problemas?) para respirar",
+        r"me ahogo",
+    ),
     "continence": (
         r"vejiga",
         r"intestinos?",
@@ -258,6 +278,7 @@ RED_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "fever with back pain": (("fever",), ("back",)),
     "a recent fall or accident": (("trauma",), ("recent",), ("back",)),
     "legs that cannot move after a fall or accident": (("trauma",), ("cannot_move_legs",)),
+    "chest pain or trouble breathing": (("chest_or_breath",),),
 }
 
 _COMPILED = {

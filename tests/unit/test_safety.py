@@ -25,6 +25,8 @@ from bot.conversation.safety import EMERGENCY_TEXT_ES, emergency_text, red_flag
         ("was rear-ended yesterday, my neck and back are bad", "a recent fall or accident"),
         ("I Fell Down The Stairs Last Night And My Spine Hurts", "a recent fall or accident"),
         ("I can’t control my bladder", "bladder or bowel control"),
+        ("i have chest pain and my back hurts", "chest pain or trouble breathing"),
+        ("I can't breathe well since this morning", "chest pain or trouble breathing"),
     ],
 )
 def test_emergencies_are_recognised(text: str, flag: str) -> None:
@@ -46,6 +48,7 @@ def test_emergencies_are_recognised(text: str, flag: str) -> None:
         "Tom Stopford",
         "does prolotherapy help degenerative discs?",
         "my legs feel weak after a long walk",
+        "no chest pain, just my lower back",
         "",
     ],
 )
@@ -70,6 +73,8 @@ def test_ordinary_complaints_are_not_emergencies(text: str) -> None:
         ("tuve un accidente de coche esta mañana y me duele la columna", "a recent fall or accident"),
         ("incontinencia nueva con dolor lumbar", "incontinence"),
         ("I fell and now I can't move my legs", "legs that cannot move after a fall or accident"),
+        ("tengo un dolor muy fuerte en el pecho", "chest pain or trouble breathing"),
+        ("me falta el aire y me duele la espalda", "chest pain or trouble breathing"),
     ],
 )
 def test_spanish_emergencies_are_recognised(text: str, flag: str) -> None:
@@ -85,6 +90,7 @@ def test_spanish_emergencies_are_recognised(text: str, flag: str) -> None:
         "tuve un accidente de coche en 2015 y todavía me duele el cuello",
         "hola, quiero una cita",
         "María José García",
+        "no tengo dolor de pecho, solo la espalda",
     ],
 )
 def test_ordinary_spanish_complaints_are_not_emergencies(text: str) -> None:
