@@ -56,3 +56,12 @@ def conversation_language(conversation: str) -> str:
     none), so bot.web, the store and the staff's tools can all tell it without asking Rasa."""
     marked = _MARKED_ID.match(conversation or "")
     return marked.group(1) if marked else "en"
+
+
+def opening_language(first_message: str | None, served: tuple[str, ...], asked: str | None = None) -> str:
+    """A new conversation's language: Spanish when its first message clearly is (and Spanish is
+    served), else the one `asked` for (the widget's) if served, else the first served. The widget's
+    /chat and the messaging channels' webhooks start conversations by this one rule."""
+    if "es" in served and first_message and looks_spanish(first_message):
+        return "es"
+    return asked if asked in served else served[0]

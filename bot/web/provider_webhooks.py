@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.conversation.language import looks_spanish
+from bot.conversation.language import opening_language
 from bot.settings import Settings
 from bot.store.channel_languages import pin_language, pinned_language
 from bot.store.db import UnitOfWork, describe_error
@@ -127,12 +127,6 @@ def is_replay(uow: UnitOfWork, state: object, channel: str, ids: list[str]) -> b
     return not any(new)
 
 
-def guessed_language(settings: Settings, text: str | None) -> str:
-    """Spanish when the text clearly is (and Spanish is served), else the default language."""
-    spanish = "es" in settings.languages and text is not None and looks_spanish(text)
-    return "es" if spanish else settings.languages[0]
-
-
 def pinned_languages(
     uow: UnitOfWork, settings: Settings, channel: str, messages: list[ChannelMessage], now: datetime
 ) -> str | None:
@@ -145,13 +139,13 @@ def pinned_languages(
                 continue
             language = pinned_language(session, channel, message.sender)
             if language is None and message.text is not None:
-                guess = guessed_language(settings, message.text)
+                guess = opening_language(message.text, settings.languages)
                 language = pin_language(session, channel, message.sender, guess, now)
             languages[message.sender] = language
     return languages[messages[0].sender]
 
 
-async def conversation_language(
+async def delivery_language(
     request: Request, channel: str, fields: list[tuple[str, str]] | None, body: bytes, store_up: bool
 ) -> str | None:
     """The language whose Rasa servers take this delivery; None for the default's (also when only one
@@ -173,7 +167,7 @@ async def conversation_language(
             store_up = False
     if not store_up:
         typed = [m.text for m in messages if m.sender == messages[0].sender and m.text is not None]
-        language = guessed_language(settings, typed[0]) if typed else None
+        language = opening_language(typed[0], settings.languages) if typed else None
     if language is None:
         return None
     return language if language in settings.languages else settings.languages[0]  # no longer served
@@ -240,7 +234,7 @@ async def channel_webhook(request: Request) -> Response:
             logger.info("dropped a replayed %s delivery", channel)
             return Response("", status_code=200, media_type="text/plain")  # the provider stops retrying
     headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
-    language = await conversation_language(request, channel, fields, body, store_up)
+    language = await delivery_language(request, channel, fields, body, store_up)
     answer = await proxy.ask_rasa(
         uuid.uuid4().hex,  # any server: the lock store keeps a conversation's turns in order
         request.method,

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 
-from bot.conversation.language import conversation_language, looks_spanish
+from bot.conversation.language import conversation_language, opening_language
 from bot.conversation.wording import normal_language
 from bot.settings import Settings
 from bot.web.limits import RateLimiter, client_network, is_trusted_proxy
@@ -95,11 +95,8 @@ class Proxy:
     def language_for_new(self, asked: Any, first_message: str | None) -> str:
         """A new conversation's language: Spanish when its first message clearly is, else the widget's
         (its data-lang, the page's or the browser's), else the first of LANGUAGES."""
-        served = self.settings.languages
-        if "es" in served and first_message and looks_spanish(first_message):
-            return "es"
         asked = normal_language(asked) if isinstance(asked, str) and asked.strip() else None
-        return asked if asked in served else served[0]
+        return opening_language(first_message, self.settings.languages, asked)
 
     async def switch_language(
         self, conversation: str, message: str, answer: list[dict[str, Any]]
