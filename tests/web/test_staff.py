@@ -16,26 +16,13 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.settings import get_settings
-from bot.staff.passwords import hash_password
-from bot.store.db import UnitOfWork, make_engine
-from bot.store.migrate import upgrade
+from bot.store.db import UnitOfWork
 from bot.store.requests import NewRequest, change_status, create_request, get_request, status_history
 from bot.store.schema import AccessEvent, LoginFailure, StaffSessionRecord, utcnow
-from bot.store.staff import create_user, disable_user, get_user, start_session
+from bot.store.staff import disable_user, get_user, start_session
 from bot.web.app import create_app
 from bot.web.sessions import COOKIE, IDLE_TIMEOUT, LIFETIME
-
-PASSWORD = "a long staff password"
-
-
-@pytest.fixture
-def uow() -> UnitOfWork:
-    url = get_settings().database_url
-    upgrade(url)
-    store = UnitOfWork(make_engine(url))
-    with store() as session:
-        create_user(session, "alice", hash_password(PASSWORD))
-    return store
+from tests.web.conftest import PASSWORD
 
 
 @pytest.fixture

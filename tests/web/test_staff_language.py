@@ -11,23 +11,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.settings import get_settings
-from bot.staff.passwords import hash_password
-from bot.store.db import UnitOfWork, make_engine
-from bot.store.migrate import upgrade
+from bot.store.db import UnitOfWork
 from bot.store.requests import NewRequest, create_request
-from bot.store.staff import create_user
 from bot.web.app import create_app
-from tests.web.test_staff import PASSWORD, log_in
-
-
-@pytest.fixture
-def uow() -> UnitOfWork:
-    url = get_settings().database_url
-    upgrade(url)
-    store = UnitOfWork(make_engine(url))
-    with store() as session:
-        create_user(session, "alice", hash_password(PASSWORD))
-    return store
+from tests.web.test_staff import log_in
 
 
 @pytest.fixture
