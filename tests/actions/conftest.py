@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -12,16 +14,51 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.context
+import actions.handoff
 from bot.settings import ROOT, get_settings
 from bot.store.db import UnitOfWork
 from bot.store.migrate import upgrade
+from bot.store.requests import NewRequest, create_request
+from tests.conftest import next_open_day
 
 SENDER = "visitor-1"
+ZONE = ZoneInfo("America/New_York")
+OPEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday morning
+CLOSED = datetime(2026, 12, 5, 10, 0, tzinfo=ZONE)  # a Saturday
 
 
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch):
+    """Sets the practice's clock the handoff actions read; at first a weekday morning (OPEN)."""
+
+    def set_to(moment: datetime) -> None:
+        monkeypatch.setattr(actions.handoff, "practice_now", lambda: moment)
+
+    set_to(OPEN)
+    return set_to
+
+
+@pytest.fixture
+def reference(store: UnitOfWork) -> str:
+    """A stored request of SENDER's, for the status and cancel actions."""
+    with store() as session:
+        request, _ = create_request(
+            session,
+            NewRequest(
+                full_name="Jane Smith",
+                phone="+12125550199",
+                email="jane@example.org",
+                preferred_date=next_open_day(),
+                preferred_time="morning",
+                conversation_id=SENDER,
+            ),
+        )
+        return request.reference
 
 
 @pytest.fixture

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
-import actions.handoff
 from actions.booking import ActionStartRequest
 from actions.booking_form import ValidateAppointmentForm
 from actions.forms import CALLBACK_BUTTON
@@ -19,24 +15,12 @@ from actions.lookup import ValidateLookupForm
 from actions.questions import ActionMisunderstood
 from bot.store.db import UnitOfWork
 from bot.store.schema import Handoff
-from tests.actions.conftest import make_tracker, slot_events, texts, user_event
+from tests.actions.conftest import CLOSED, make_tracker, slot_events, texts, user_event
 
-ZONE = ZoneInfo("America/New_York")
-OPEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday morning
-CLOSED = datetime(2026, 12, 5, 10, 0, tzinfo=ZONE)  # a Saturday
 HISTORY = [
     user_event("hi", "greet", 1000.0),
     {"event": "bot", "text": "Hi, I'm the virtual assistant.", "timestamp": 1001.0},
 ]
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch):
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(actions.handoff, "practice_now", lambda: moment)
-
-    set_to(OPEN)
-    return set_to
 
 
 def ask(sender: str = "web-abc", channel: str = "rest", **kwargs):

@@ -20,28 +20,10 @@ from bot.settings import get_settings
 from bot.store.contact_checks import MAX_FAILURES
 from bot.store.db import UnitOfWork
 from bot.store.outbox import STATUS_CHANGED
-from bot.store.requests import NewRequest, create_request, get_request, status_history
+from bot.store.requests import NewRequest, get_request, status_history
 from bot.store.schema import OutboxMessage
 from bot.store.spool import Spool, SpooledRequest
 from tests.actions.conftest import SENDER, make_tracker, slot_events, texts
-from tests.conftest import next_open_day
-
-
-@pytest.fixture
-def reference(store: UnitOfWork) -> str:
-    with store() as session:
-        request, _ = create_request(
-            session,
-            NewRequest(
-                full_name="Jane Smith",
-                phone="+12125550199",
-                email="jane@example.org",
-                preferred_date=next_open_day(),
-                preferred_time="morning",
-                conversation_id=SENDER,
-            ),
-        )
-        return request.reference
 
 
 async def validate(

@@ -3,7 +3,6 @@ the same choices with the same payloads, in Spanish; an English conversation is 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -35,22 +34,11 @@ from actions.questions import (
 from bot.conversation.safety import EMERGENCY_TEXT, EMERGENCY_TEXT_ES
 from bot.conversation.wording import catalog
 from bot.store.db import UnitOfWork
-from bot.store.requests import NewRequest, create_request
-from tests.actions.conftest import SENDER, make_tracker, slot_events, texts, user_event
-from tests.actions.test_handoff import CLOSED, OPEN, ask
-from tests.conftest import next_open_day
+from tests.actions.conftest import CLOSED, make_tracker, slot_events, texts, user_event
+from tests.actions.test_handoff import ask
 
 SPANISH = {"language": "es"}
 PHONE = "(555) 010-0101"
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch):
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(actions.handoff, "practice_now", lambda: moment)
-
-    set_to(OPEN)
-    return set_to
 
 
 async def run(action: Action, tracker: Any, domain: dict) -> tuple[CollectingDispatcher, list[dict]]:
@@ -144,23 +132,6 @@ async def test_the_ladders_offer_in_spanish(domain: dict, clock) -> None:
     assert texts(dispatcher)[0].startswith("Lo siento, no puedo ayudarle con eso.")
     assert payloads(dispatcher) == [["/request_callback", "/book_appointment", "/talk_to_person"]]
     assert titles(dispatcher) == ["Pedir que me llamen", "Solicitar una cita", "Hablar con una persona"]
-
-
-@pytest.fixture
-def reference(store: UnitOfWork) -> str:
-    with store() as session:
-        request, _ = create_request(
-            session,
-            NewRequest(
-                full_name="Jane Smith",
-                phone="+12125550199",
-                email="jane@example.org",
-                preferred_date=next_open_day(),
-                preferred_time="morning",
-                conversation_id=SENDER,
-            ),
-        )
-        return request.reference
 
 
 async def lookup(domain: dict, requested: str, value: str, **slots: Any) -> tuple[dict, list[str]]:
